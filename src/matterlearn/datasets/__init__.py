@@ -8,10 +8,16 @@ generated with ASE's EMT calculator, each with provenance and a citation.
 """
 
 from . import _bundled  # noqa: F401  (bundled datasets register first)
-from ._emt import EMT_ELEMENTS, emt_alloy_configurations, emt_potential_frames, label_with_emt
+from ._emt import (
+    EMT_ELEMENTS,
+    emt_alloy_configurations,
+    emt_lattice_constant,
+    emt_potential_frames,
+    label_with_emt,
+)
 from ._registry import Dataset, DatasetInfo, info, list_datasets, load, register
 
 __all__ = [
     "Dataset", "DatasetInfo", "info", "list_datasets", "load", "register",
-    "EMT_ELEMENTS", "emt_alloy_configurations", "emt_potential_frames", "label_with_emt",
+    "EMT_ELEMENTS", "emt_alloy_configurations", "emt_lattice_constant", "emt_potential_frames", "label_with_emt",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from ase import Atoms
@@ -19,7 +20,7 @@ from ..data._keys import CONFIG_TYPE_KEY, ENERGY_KEY, FORCES_KEY, STRESS_KEY
 from ..errors import ParameterError
 from ._registry import Dataset, DatasetInfo, register
 
-__all__ = ["EMT_ELEMENTS", "emt_alloy_configurations", "emt_potential_frames", "label_with_emt",
+__all__ = ["EMT_ELEMENTS", "emt_lattice_constant", "emt_alloy_configurations", "emt_potential_frames", "label_with_emt",
            "random_hnf"]
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,34 @@ def _check_elements(elements: Sequence[str]) -> None:
         raise ParameterError(f"elements must be distinct and at least one, got {list(elements)}")
 
 
+@lru_cache(maxsize=64)
+def emt_lattice_constant(symbol: str, lattice: str = "fcc") -> float:
+    """The EMT equilibrium cubic lattice parameter of a pure element (Å).
+
+    Found by a bounded 1-d minimisation of the energy of the primitive cell around the
+    experimental reference value; EMT's own minimum makes the pure end members exact zeros of the
+    mixing energy.
+    """
+    from ase.calculators.emt import EMT
+    from scipy.optimize import minimize_scalar
+
+    _check_elements([symbol])
+    a_ref = float(reference_states[atomic_numbers[symbol]]["a"])
+    if lattice == "bcc":
+        a_ref /= 2 ** (1 / 3)
+
+    def energy(a: float) -> float:
+        atoms = bulk(symbol, lattice, a=a)
+        atoms.calc = EMT()
+        return float(atoms.get_potential_energy())
+
+    res = minimize_scalar(energy, bounds=(0.85 * a_ref, 1.15 * a_ref), method="bounded",
+                          options={"xatol": 1e-7})
+    return float(res.x)
+
+
 def _fcc_a(symbol: str) -> float:
-    state = reference_states[atomic_numbers[symbol]]
-    return float(state["a"])
+    return emt_lattice_constant(symbol, "fcc")
 
 
 def label_with_emt(atoms: Atoms, relax: bool = False, fmax: float = 0.01,
@@ -90,9 +116,9 @@ def emt_alloy_configurations(
     """Alloy configurations on a lattice, labelled with EMT, for cluster expansions.
 
     The pure elements come first (one atom each); then supercells given by random Hermite normal
-    forms of the primitive cell with 2 to ``max_atoms`` sites, at a random composition, with a
-    random occupation. The lattice parameter follows Vegard's law between the elements'
-    reference lattice parameters; with ``relax=True`` positions and cell are relaxed.
+    forms of the primitive cell with 2 to ``max_atoms`` sites, at a random composition with at
+    least two species, with a random occupation. The lattice parameter follows Vegard's law between the elements' EMT
+    equilibrium lattice parameters; with ``relax=True`` positions and cell are relaxed.
 
     Parameters
     ----------
@@ -121,9 +147,7 @@ def emt_alloy_configurations(
     if n_structures < len(elements):
         raise ParameterError(f"n_structures must be at least {len(elements)} (the end members)")
     rng = np.random.default_rng(seed)
-    ref_a = {e: _fcc_a(e) for e in elements}
-    if lattice == "bcc":  # same atomic volume as the fcc reference
-        ref_a = {e: a / 2 ** (1 / 3) for e, a in ref_a.items()}
+    ref_a = {e: emt_lattice_constant(e, lattice) for e in elements}
     frames = []
     for i in range(n_structures):
         if i < len(elements):
@@ -132,7 +156,11 @@ def emt_alloy_configurations(
         else:
             n = int(rng.integers(2, max_atoms + 1))
             hnf = random_hnf(n, rng)
-            counts = rng.multinomial(n, rng.dirichlet(np.ones(len(elements))))
+            counts = np.zeros(len(elements), dtype=int)
+            while len(elements) > 1 and np.count_nonzero(counts) < 2:  # a mixed configuration
+                counts = rng.multinomial(n, rng.dirichlet(np.ones(len(elements))))
+            if len(elements) == 1:
+                counts[0] = n
             occupation = rng.permutation(np.repeat(np.arange(len(elements)), counts))
         symbols = [elements[k] for k in occupation]
         x = np.bincount(occupation, minlength=len(elements)) / len(occupation)

@@ -1,0 +1,66 @@
+"""The typer application and its groups."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .. import __version__
+from ._data import data_app
+from ._datasets import datasets_app
+
+app = typer.Typer(
+    name="matterlearn",
+    help="Machine learning for materials: property models, cluster expansions with Monte Carlo, "
+         "and interatomic potentials on one data model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(datasets_app, name="datasets")
+app.add_typer(data_app, name="data")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"matterlearn {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+    traceback: Annotated[bool, typer.Option("--traceback",
+                                            help="Show the full stack on an error.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details.")] = False,
+) -> None:
+    """matterlearn command line."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
+    quick: Annotated[bool, typer.Option("--quick", help="Smaller generated data: seconds.")] = False,
+) -> None:
+    """Run the main job on the built-in data; write OUT/report.html and OUT/summary.json."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..demo import STAGES, run_demo
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  transient=True) as progress:
+        task = progress.add_task("demo", total=len(STAGES))
+
+        def on_stage(title: str, k: int, total: int) -> None:
+            progress.update(task, completed=k, description=f"demo: {title}")
+
+        run_demo(out, quick=quick, on_stage=on_stage)
+        progress.update(task, completed=len(STAGES))
+    typer.echo(f"wrote {out / 'report.html'} and {out / 'summary.json'}")
+

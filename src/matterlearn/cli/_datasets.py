@@ -1,0 +1,88 @@
+"""``matterlearn datasets``: list, show and export the registered datasets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+datasets_app = typer.Typer(help="Bundled and generated datasets.", no_args_is_help=True)
+
+
+@datasets_app.command("list")
+def list_(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """List every dataset with its size, task, target and unit."""
+    from ..datasets import list_datasets
+
+    infos = list_datasets()
+    if as_json:
+        keys = ("name", "n", "input_type", "task", "target", "unit", "official_folds",
+                "generated", "description", "source", "licence", "references")
+        typer.echo(json.dumps([{k: inf.to_dict()[k] for k in keys} for inf in infos], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="matterlearn datasets")
+    for col in ("name", "n", "input", "task", "target", "unit", "folds"):
+        table.add_column(col, justify="right" if col == "n" else "left")
+    for inf in infos:
+        folds = "official" if inf.official_folds else ("generated" if inf.generated else "-")
+        table.add_row(inf.name, f"{inf.n:,}", inf.input_type, inf.task, inf.target,
+                      inf.unit or "-", folds)
+    console = Console()
+    if not console.is_terminal:
+        console.width = 150  # piped output: do not squeeze the table into 80 columns
+    console.print(table)
+
+
+@datasets_app.command()
+def show(name: Annotated[str, typer.Argument(help="Dataset name.")]) -> None:
+    """Describe one dataset: what it is, where it comes from, its licence and how to cite it."""
+    from ..datasets import info
+
+    inf = info(name)
+    lines = [
+        f"{inf.name}: {inf.description}",
+        f"  entries      {inf.n:,} ({inf.input_type} inputs)",
+        f"  task         {inf.task}; target '{inf.target}'" + (f" in {inf.unit}" if inf.unit else ""),
+        f"  folds        {'official Matbench v0.1 folds' if inf.official_folds else 'none official'}",
+        f"  source       {inf.source}",
+        f"  licence      {inf.licence}",
+    ]
+    if inf.notes:
+        lines.append(f"  notes        {inf.notes}")
+    lines += ["", "Cite:", inf.citation]
+    typer.echo("\n".join(lines))
+
+
+@datasets_app.command()
+def export(
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv for composition "
+                                      "data; .extxyz, .xyz or .db for structures.")],
+    seed: Annotated[int, typer.Option(help="Seed, for a generated dataset.")] = 0,
+) -> None:
+    """Write a dataset to a file (atomically)."""
+    from ..data import CompositionTable, write_frames, write_table
+    from ..datasets import info, load
+    from ..errors import ParameterError
+
+    inf = info(name)
+    ds = load(name, seed=seed) if inf.generated else load(name)
+    suffix = out.suffix.lower()
+    if inf.input_type == "composition":
+        if suffix != ".csv":
+            raise ParameterError(f"'{name}' holds compositions: export it to a .csv file, not '{out}'")
+        write_table(out, CompositionTable(list(ds.inputs), ds.targets, inf.target))  # type: ignore[arg-type]
+    else:
+        if suffix not in (".extxyz", ".xyz", ".db"):
+            raise ParameterError(
+                f"'{name}' holds structures: export it to .extxyz, .xyz or .db, not '{out}'"
+            )
+        write_frames(out, ds.inputs, metadata={"dataset": name})  # type: ignore[arg-type]
+    typer.echo(f"wrote {len(ds)} entries of {name} to {out}")

@@ -1,0 +1,283 @@
+"""The main job on the built-in data: ``matterlearn demo``.
+
+Each stage does real work on real data and adds a section to ``report.html`` and an entry to
+``summary.json``. Stages so far: the datasets (checked against Matbench's own metadata), the
+elastic moduli, the Ta-W DFT convex hull, and locally generated EMT data for cluster expansions and
+for interatomic potentials. Each pillar adds its stage as it lands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .data import atomic_write_text
+from .data._keys import CONFIG_TYPE_KEY, ENERGY_KEY, FORCES_KEY
+
+__all__ = ["run_demo", "STAGES"]
+
+log = logging.getLogger(__name__)
+
+Stage = Callable[[Any, bool], dict[str, Any]]
+
+
+def _stage_datasets(report: Any, quick: bool) -> dict[str, Any]:
+    from .datasets import list_datasets, load
+    from .datasets._bundled import _matbench_metadata
+    from .report import new_figure
+
+    meta = _matbench_metadata()
+    report.heading("Bundled datasets")
+    report.paragraph(
+        "Every Matbench v0.1 task in composition form, loaded from the copies shipped inside the "
+        "package and checked against Matbench's own metadata: the row count, and the mean absolute "
+        "deviation of the target (regression) or the fraction of positives (classification)."
+    )
+    rows, out = [], {}
+    tasks = [i for i in list_datasets() if i.name.startswith("matbench_")]
+    if quick:
+        tasks = [i for i in tasks if i.n < 20000]
+    loaded = {}
+    for inf in tasks:
+        ds = load(inf.name)
+        y = ds.targets
+        ref = meta[inf.name]
+        if inf.task == "classification":
+            stat, ref_stat, stat_name = float(np.mean(y)), ref["frac_true"], "fraction true"
+        else:
+            stat, ref_stat, stat_name = float(np.mean(np.abs(y - y.mean()))), ref["mad"], "MAD"
+        ok = len(ds) == ref["n_samples"] and abs(stat - ref_stat) <= 1e-9 * max(1.0, abs(ref_stat))
+        n_el = int(len({el for f in ds.inputs for el in _elements(f)}))
+        rows.append([inf.name, len(ds), inf.task, inf.unit or "-", stat_name, stat, n_el,
+                     "yes" if ok else "NO"])
+        out[inf.name] = {"n": len(ds), stat_name.replace(" ", "_"): stat, "n_elements": n_el,
+                         "matches_matbench_metadata": ok}
+        loaded[inf.name] = ds
+    report.table(["dataset", "n", "task", "unit", "statistic", "value", "elements",
+                  "matches Matbench"], rows)
+    fig = new_figure(10, 6)
+    axes = fig.subplots(2, 2)
+    for ax, name in zip(axes.ravel(), ["matbench_steels", "matbench_expt_gap",
+                                       "matbench_expt_is_metal", "matbench_glass"]):
+        ds = loaded[name]
+        if ds.info.task == "classification":
+            counts = np.bincount(ds.targets.astype(int), minlength=2)
+            ax.bar(["false", "true"], counts, color=["#8aa", "#c75"])
+            ax.set_ylabel("count")
+        else:
+            ax.hist(ds.targets, bins=40, color="#47a")
+            ax.set_xlabel(f"{ds.info.target} ({ds.info.unit})")
+            ax.set_ylabel("count")
+        ax.set_title(f"{name} (n = {len(ds)})")
+    report.figure(fig, "Targets of the four official Matbench composition tasks.")
+    counts: dict[str, int] = {}
+    for f in loaded["matbench_expt_gap"].inputs:
+        for el in _elements(f):
+            counts[el] = counts.get(el, 0) + 1
+    top = sorted(counts.items(), key=lambda kv: -kv[1])[:30]
+    fig = new_figure(10, 3.2)
+    ax = fig.subplots()
+    ax.bar([k for k, _ in top], [v for _, v in top], color="#47a")
+    ax.set_ylabel("compounds containing it")
+    ax.set_title("matbench_expt_gap: the 30 most common elements")
+    report.figure(fig, "Element prevalence in the experimental band-gap data.")
+    return out
+
+
+def _elements(formula: str) -> list[str]:
+    from .data import parse_formula
+
+    return list(parse_formula(formula))
+
+
+def _stage_elastic(report: Any, quick: bool) -> dict[str, Any]:
+    from .datasets import load
+    from .report import new_figure
+
+    ds = load("elastic_tensor_2015")
+    k, g = ds.column("K_VRH"), ds.column("G_VRH")
+    ok = (k > 0) & (g > 0)
+    pugh = g[ok] / k[ok]
+    brittle = float(np.mean(pugh > 0.571))
+    report.heading("Elastic moduli (elastic_tensor_2015)")
+    report.paragraph(
+        f"{len(ds)} DFT structures from the Materials Project with Voigt-Reuss-Hill moduli. "
+        f"{ok.sum()} have positive K and G; by Pugh's criterion (G/K > 0.571) "
+        f"{100 * brittle:.1f} % of them are brittle."
+    )
+    fig = new_figure(5.5, 4.5)
+    ax = fig.subplots()
+    ax.loglog(k[ok], g[ok], ".", ms=3, alpha=0.6, color="#47a")
+    lim = np.array([1, 500])
+    ax.loglog(lim, 0.571 * lim, "k--", lw=1, label="G/K = 0.571 (Pugh)")
+    ax.set_xlabel("K_VRH (GPa)")
+    ax.set_ylabel("G_VRH (GPa)")
+    ax.legend()
+    report.figure(fig, "Shear versus bulk modulus; above the line, brittle by Pugh's criterion.")
+    n_atoms = np.array([len(a) for a in ds.inputs])
+    return {"n": len(ds), "n_positive_moduli": int(ok.sum()),
+            "median_K_VRH_GPa": float(np.median(k)), "median_G_VRH_GPa": float(np.median(g)),
+            "fraction_brittle_pugh": brittle, "median_atoms_per_cell": float(np.median(n_atoms))}
+
+
+def _hull_figure(report: Any, x: np.ndarray, emix: np.ndarray, hull: Any, xlabel: str,
+                 caption: str) -> None:
+    from .report import new_figure
+
+    fig = new_figure(6, 4)
+    ax = fig.subplots()
+    ax.plot(x, 1000 * emix, "o", ms=4, alpha=0.6, color="#47a", label="configurations")
+    v = hull.vertices
+    ax.plot(x[v], 1000 * emix[v], "-s", color="#c33", ms=6, label="convex hull")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mixing energy (meV/atom)")
+    ax.legend()
+    report.figure(fig, caption)
+
+
+def _stage_tawo(report: Any, quick: bool) -> dict[str, Any]:
+    from .ce import binary_hull, mixing_energy_per_atom
+    from .datasets import load
+
+    ds = load("tawo_dft")
+    x = ds.column("x_W")
+    emix = mixing_energy_per_atom(x, ds.column("energy_per_atom"))
+    hull = binary_hull(x, emix)
+    gs = [(float(x[i]), float(1000 * emix[i])) for i in hull.vertices]
+    report.heading("Ta-W DFT energies (tawo_dft)")
+    report.paragraph(
+        f"{len(ds)} bcc Ta-W configurations of 128 atoms (VASP). Mixing energy relative to pure "
+        f"Ta and W; {len(hull.vertices)} configurations lie on the lower convex hull. The most "
+        f"negative mixing energy is {1000 * emix.min():.1f} meV/atom at x(W) = "
+        f"{x[np.argmin(emix)]:.3f}."
+    )
+    report.table(["x(W)", "mixing energy (meV/atom)"], [[a, b] for a, b in gs])
+    _hull_figure(report, x, emix, hull, "x(W)", "Ta-W mixing energies (DFT) and their convex hull.")
+    return {"n": len(ds), "hull_ground_states": [{"x_W": a, "mixing_energy_meV_per_atom": b}
+                                                 for a, b in gs],
+            "min_mixing_energy_meV_per_atom": float(1000 * emix.min())}
+
+
+def _stage_emt_alloy(report: Any, quick: bool) -> dict[str, Any]:
+    from .ce import binary_hull, mixing_energy_per_atom
+    from .datasets import emt_alloy_configurations
+
+    n, relax = (30, False) if quick else (120, True)
+    frames = emt_alloy_configurations(("Cu", "Au"), n_structures=n, max_atoms=8, relax=relax,
+                                      seed=0)
+    x = np.array([np.mean(a.numbers == 79) for a in frames])
+    epa = np.array([a.info[ENERGY_KEY] / len(a) for a in frames])
+    emix = mixing_energy_per_atom(x, epa)
+    hull = binary_hull(x, emix)
+    report.heading("Cu-Au alloy configurations from EMT (generated)")
+    report.paragraph(
+        f"{n} random fcc Cu-Au supercells with up to 8 sites, labelled with ASE's EMT "
+        f"({'relaxed' if relax else 'unrelaxed, Vegard lattice parameter'}). These are the "
+        "training data a cluster expansion is fitted to; the hull gives the ground states "
+        "among them."
+    )
+    _hull_figure(report, x, emix, hull, "x(Au)",
+                 "EMT Cu-Au mixing energies of random configurations and their convex hull.")
+    return {"n": n, "relaxed": relax,
+            "hull": [{"x_Au": float(x[i]), "formula": frames[i].get_chemical_formula(),
+                      "mixing_energy_meV_per_atom": float(1000 * emix[i])} for i in hull.vertices]}
+
+
+def _stage_emt_potential(report: Any, quick: bool) -> dict[str, Any]:
+    from .datasets import emt_potential_frames
+    from .report import new_figure
+
+    kw: dict[str, Any] = (
+        dict(fractions=(0.0,), repeats=(2,), frames_per_trajectory=3, n_strained=4)
+        if quick else dict(fractions=(0.0, 0.25), repeats=(2, 3), frames_per_trajectory=8,
+                           n_strained=20)
+    )
+    frames = emt_potential_frames(("Cu", "Au"), seed=0, **kw)
+    groups: dict[str, list[Any]] = {}
+    for a in frames:
+        groups.setdefault(a.info[CONFIG_TYPE_KEY], []).append(a)
+    rows, out = [], {}
+    fig = new_figure(7, 4)
+    ax = fig.subplots()
+    for name, fr in sorted(groups.items()):
+        f = np.concatenate([a.arrays[FORCES_KEY].ravel() for a in fr])
+        e = np.array([a.info[ENERGY_KEY] / len(a) for a in fr])
+        rms = float(np.sqrt(np.mean(f**2)))
+        rows.append([name, len(fr), float(e.mean()), float(e.std()), rms])
+        out[name] = {"n_frames": len(fr), "energy_per_atom_mean_eV": float(e.mean()),
+                     "force_component_rms_eV_per_A": rms}
+        ax.hist(f, bins=60, histtype="step", density=True, label=name)
+    ax.set_xlabel("force component (eV/Å)")
+    ax.set_ylabel("density")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    report.heading("Cu-Au frames for interatomic potentials from EMT (generated)")
+    report.paragraph(
+        f"{len(frames)} frames: Langevin MD at 300, 800 and 1200 K (with and without a vacancy) "
+        "and strained cells, with EMT energy, forces and stress. The width of the force "
+        "distribution grows with temperature, as it should."
+    )
+    report.table(["config_type", "frames", "E/atom mean (eV)", "E/atom std (eV)",
+                  "force RMS (eV/Å)"], rows)
+    report.figure(fig, "Distribution of force components by configuration type.")
+    return {"n_frames": len(frames), "by_config_type": out}
+
+
+#: The stages, in order: (key, title, function).
+STAGES: list[tuple[str, str, Stage]] = [
+    ("datasets", "bundled datasets", _stage_datasets),
+    ("elastic", "elastic moduli", _stage_elastic),
+    ("tawo", "Ta-W convex hull", _stage_tawo),
+    ("emt_alloy", "EMT Cu-Au configurations", _stage_emt_alloy),
+    ("emt_potential", "EMT Cu-Au MD frames", _stage_emt_potential),
+]
+
+
+def run_demo(out: str | Path = "demo-output", quick: bool = False,
+             on_stage: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Run every stage; write ``out/report.html`` and ``out/summary.json``.
+
+    Parameters
+    ----------
+    out : str or path
+        Output folder (created if missing). Both files are written atomically at the end, so an
+        interrupted run leaves any earlier report intact.
+    quick : bool
+        Smaller generated datasets and no relaxation: a run of seconds, for tests and CI.
+    on_stage : callable, optional
+        Called as ``on_stage(title, index, total)`` before each stage (progress display).
+
+    Returns
+    -------
+    dict
+        The summary written to ``summary.json``.
+    """
+    from .report import HTMLReport
+
+    out = Path(out)
+    report = HTMLReport("matterlearn demo")
+    report.paragraph(
+        "The main job of matterlearn on its built-in data. "
+        + ("Quick mode: smaller generated datasets." if quick else "")
+    )
+    summary: dict[str, Any] = {"matterlearn_version": __version__, "quick": quick,
+                               "stages": {}, "seconds": {}}
+    for k, (key, title, fn) in enumerate(STAGES):
+        if on_stage is not None:
+            on_stage(title, k, len(STAGES))
+        log.info("demo stage %s", key)
+        t0 = time.perf_counter()
+        summary["stages"][key] = fn(report, quick)
+        summary["seconds"][key] = round(time.perf_counter() - t0, 3)
+    out.mkdir(parents=True, exist_ok=True)
+    report.write(out / "report.html")
+    atomic_write_text(out / "summary.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    return summary
