@@ -234,7 +234,11 @@ def emt_potential_frames(
     from ase import units
     from ase.calculators.emt import EMT
     from ase.md.langevin import Langevin
-    from ase.md.velocitydistribution import MaxwellBoltzmannDistribution
+
+    try:  # ASE >= 3.29
+        from ase.md.velocitydistribution import thermalize_momenta
+    except ImportError:  # older ASE
+        from ase.md.velocitydistribution import MaxwellBoltzmannDistribution as thermalize_momenta
 
     _check_elements(elements)
     if len(elements) != 2:
@@ -265,7 +269,7 @@ def emt_potential_frames(
                     if with_vacancy:
                         del atoms[int(rng.integers(len(atoms)))]
                     atoms.calc = EMT()
-                    MaxwellBoltzmannDistribution(atoms, temperature_K=temp, rng=rng)
+                    thermalize_momenta(atoms, temperature_K=temp, rng=rng)
                     dyn = Langevin(atoms, timestep * units.fs, temperature_K=temp, friction=0.02,
                                    fixcm=False, rng=rng)
                     dyn.run(equilibration_steps)

@@ -1,0 +1,38 @@
+import json
+from pathlib import Path
+
+import pytest
+
+
+def _check(out: Path) -> dict:  # type: ignore[type-arg]
+    html = (out / "report.html").read_text()
+    summary = json.loads((out / "summary.json").read_text())
+    assert html.count("data:image/png;base64,") >= 5
+    assert "https://" not in html and "<script" not in html
+    st = summary["stages"]
+    assert set(st) == {"datasets", "elastic", "tawo", "emt_alloy", "emt_potential"}
+    assert all(v["matches_matbench_metadata"] for v in st["datasets"].values())
+    assert st["datasets"]["matbench_steels"]["n"] == 312
+    assert st["elastic"]["n"] == 1181 and st["tawo"]["n"] == 250
+    # both pure end members are on the Ta-W hull, and the mixing energies are negative between
+    xs = [g["x_W"] for g in st["tawo"]["hull_ground_states"]]
+    assert xs[0] == 0.0 and xs[-1] == 1.0 and len(xs) >= 3
+    assert st["tawo"]["min_mixing_energy_meV_per_atom"] < 0
+    return summary
+
+
+def test_quick_demo_cli(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("demo", "--quick", "--out", str(tmp_path / "d"))
+    assert code == 0 and "report.html" in out
+    summary = _check(tmp_path / "d")
+    assert summary["quick"] is True
+
+
+@pytest.mark.slow
+def test_full_demo(tmp_path: Path) -> None:
+    from matterlearn.demo import run_demo
+
+    summary = run_demo(tmp_path, quick=False)
+    _check(tmp_path)
+    assert summary["stages"]["emt_alloy"]["relaxed"] is True
+    assert "matbench_mp_e_form" in summary["stages"]["datasets"]
