@@ -170,7 +170,7 @@ def _stage_emt_alloy(report: Any, quick: bool) -> dict[str, Any]:
     from .ce import binary_hull, mixing_energy_per_atom
     from .datasets import emt_alloy_configurations
 
-    n, relax = (30, False) if quick else (120, True)
+    n, relax = (30, False) if quick else (60, True)
     frames = emt_alloy_configurations(("Cu", "Au"), n_structures=n, max_atoms=8, relax=relax,
                                       seed=0)
     x = np.array([np.mean(a.numbers == 79) for a in frames])
