@@ -26,6 +26,7 @@ from ase.data import atomic_numbers
 
 from ..errors import DataFormatError, ParameterError
 from ._basis import BASES, point_function_table
+from ._symmetry import LatticeSymmetry, supercell_keys
 
 __all__ = ["ClusterSpace", "Orbit", "SpeciesError", "LatticeMappingError"]
 
@@ -159,39 +160,16 @@ class ClusterSpace:
 
     # ------------------------------------------------------------------ set-up
     def _build(self) -> None:
-        import spglib
-
-        prim = self.prim
-        self._cell = prim.cell.array.copy()
-        self._inv_cell = np.linalg.inv(self._cell)
-        self._frac = prim.get_scaled_positions(wrap=True)
-        self._frac[np.abs(self._frac - 1.0) < 1e-12] = 0.0
+        sym = LatticeSymmetry(self.prim, [tuple(s) for s in self.chemical_symbols], self.symprec,
+                              self.position_tolerance)
+        self._sym = sym
+        self._cell, self._inv_cell, self._frac = sym.cell, sym.inv_cell, sym.frac
+        self._rot = sym.rotations
+        n_sites = len(self.prim)
         self._n_species = np.array([len(s) for s in self.chemical_symbols])
         self._active = np.flatnonzero(self._n_species > 1)
         if len(self._active) == 0:
             raise ParameterError("no site of the cluster space allows more than one species")
-        kinds = {tuple(s): k for k, s in enumerate(dict.fromkeys(map(tuple, self.chemical_symbols)))}
-        types = [kinds[tuple(s)] for s in self.chemical_symbols]
-        ds = spglib.get_symmetry((self._cell, self._frac, types), symprec=self.symprec)
-        if ds is None:
-            raise ParameterError("spglib found no symmetry for the primitive cell; check it")
-        self._rot = np.asarray(ds["rotations"], dtype=int)
-        self._trans = np.asarray(ds["translations"], dtype=float)
-        n_ops, n_sites = len(self._rot), len(prim)
-        self._site_perm = np.empty((n_ops, n_sites), dtype=int)
-        self._site_shift = np.empty((n_ops, n_sites, 3), dtype=int)
-        tol = self.position_tolerance
-        for g in range(n_ops):
-            x = self._frac @ self._rot[g].T + self._trans[g]
-            for s in range(n_sites):
-                d = x[s] - self._frac
-                r = np.round(d)
-                err = np.linalg.norm((d - r) @ self._cell, axis=1)
-                j = int(np.argmin(err))
-                if err[j] > max(tol, 10 * self.symprec):
-                    raise ParameterError("a symmetry operation maps a site off the lattice")
-                self._site_perm[g, s] = j
-                self._site_shift[g, s] = r[j].astype(int)
         # point-function table: theta[s, alpha, sigma], padded
         m = int(self._n_species.max())
         self._theta = np.zeros((n_sites, m, m))
@@ -201,11 +179,7 @@ class ClusterSpace:
         self.orbits = self._make_orbits()
 
     def _apply(self, g: int, cluster: np.ndarray) -> np.ndarray:
-        s = cluster[:, 0]
-        out = np.empty_like(cluster)
-        out[:, 0] = self._site_perm[g, s]
-        out[:, 1:] = self._site_shift[g, s] + cluster[:, 1:] @ self._rot[g].T
-        return out
+        return self._sym.apply(g, cluster)
 
     def _positions(self, cluster: np.ndarray) -> np.ndarray:
         return (self._frac[cluster[:, 0]] + cluster[:, 1:]) @ self._cell
@@ -410,12 +384,8 @@ class ClusterSpace:
         -------
         numpy.ndarray of int, shape (n_images * n_cells, order)
         """
-        n_cells = abs(int(round(np.linalg.det(supercell))))
-        adj = np.round(n_cells * np.linalg.inv(supercell)).astype(np.int64)
-
         def keys(s: np.ndarray, n: np.ndarray) -> np.ndarray:
-            f = np.mod(n.astype(np.int64) @ adj, n_cells)
-            return ((s.astype(np.int64) * n_cells + f[..., 0]) * n_cells + f[..., 1]) * n_cells + f[..., 2]
+            return supercell_keys(s, n, supercell)
 
         atom_keys = keys(sites, offsets)
         order = np.argsort(atom_keys)

@@ -100,8 +100,8 @@ def random_hnf(n: int, rng: np.random.Generator) -> np.ndarray:
     divisors = [(a, c, n // (a * c)) for a in range(1, n + 1) if n % a == 0
                 for c in range(1, n // a + 1) if (n // a) % c == 0]
     a, c, f = divisors[rng.integers(len(divisors))]
-    b = rng.integers(c)
-    d, e = rng.integers(f, size=2)
+    b, d = rng.integers(a, size=2)
+    e = rng.integers(c)
     return np.array([[a, 0, 0], [b, c, 0], [d, e, f]])
 
 
