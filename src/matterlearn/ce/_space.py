@@ -177,6 +177,7 @@ class ClusterSpace:
             self._theta[s, 1:self._n_species[s], :self._n_species[s]] = point_function_table(
                 self._n_species[s], self.basis)
         self.orbits = self._make_orbits()
+        self._index_cache: dict[bytes, tuple[np.ndarray, list[np.ndarray]]] = {}
 
     def _apply(self, g: int, cluster: np.ndarray) -> np.ndarray:
         return self._sym.apply(g, cluster)
@@ -384,21 +385,48 @@ class ClusterSpace:
         -------
         numpy.ndarray of int, shape (n_images * n_cells, order)
         """
-        def keys(s: np.ndarray, n: np.ndarray) -> np.ndarray:
-            return supercell_keys(s, n, supercell)
-
-        atom_keys = keys(sites, offsets)
+        atom_keys = supercell_keys(sites, offsets, supercell)
         order = np.argsort(atom_keys)
         sorted_keys = atom_keys[order]
-        blocks = []
+        s_all, n_all = [], []
         for image in orbit.images:
             base = np.flatnonzero(sites == image[0, 0])
-            s = np.broadcast_to(image[:, 0], (len(base), orbit.order))
-            n = offsets[base][:, None, :] + image[None, :, 1:]
-            k = keys(s, n)
-            pos = np.searchsorted(sorted_keys, k)
-            blocks.append(order[np.minimum(pos, len(order) - 1)])
-        return np.concatenate(blocks, axis=0)
+            s_all.append(np.broadcast_to(image[:, 0], (len(base), orbit.order)))
+            n_all.append(offsets[base][:, None, :] + image[None, :, 1:])
+        k = supercell_keys(np.concatenate(s_all), np.concatenate(n_all), supercell)
+        pos = np.searchsorted(sorted_keys, k)
+        return order[np.minimum(pos, len(order) - 1)]
+
+    def _indices(self, sites: np.ndarray, offsets: np.ndarray, P: np.ndarray) -> list[np.ndarray]:
+        """Cluster instances of every orbit in a structure.
+
+        The work depends only on the supercell: it is done once per supercell, on the lattice in
+        a canonical atom order, and cached; a structure then only permutes the result into its
+        own atom order.
+        """
+        key = P.tobytes()
+        hit = self._index_cache.get(key)
+        if hit is None:
+            from ._enumerate import _cosets
+            from ._mapping import _hnf_like
+
+            n_cells = abs(int(round(np.linalg.det(P))))
+            cos = _cosets(_hnf_like(P))
+            c_sites = np.repeat(np.arange(len(self.prim)), n_cells)
+            c_offsets = np.tile(cos, (len(self.prim), 1))
+            c_keys = supercell_keys(c_sites, c_offsets, P)
+            c_order = np.argsort(c_keys)
+            c_sites, c_offsets, c_keys = c_sites[c_order], c_offsets[c_order], c_keys[c_order]
+            hit = (c_keys, [self.cluster_index(o, c_sites, c_offsets, P) for o in self.orbits])
+            if len(self._index_cache) >= 64:
+                self._index_cache.pop(next(iter(self._index_cache)))
+            self._index_cache[key] = hit
+        c_keys, canonical = hit
+        atom_keys = supercell_keys(sites, offsets, P)
+        order = np.argsort(atom_keys)
+        if not np.array_equal(atom_keys[order], c_keys):
+            raise LatticeMappingError("two atoms sit on the same lattice site")
+        return [order[c] for c in canonical]
 
     def cluster_vector(self, atoms: Atoms, name: str = "structure") -> np.ndarray:
         """The cluster vector of a structure on the lattice, shape ``(n_parameters,)``.
@@ -409,8 +437,7 @@ class ClusterSpace:
         sites, offsets, P = self.lattice_sites(atoms, name)
         sigma = self.occupations(atoms, sites, name)
         out = [1.0]
-        for orbit in self.orbits:
-            idx = self.cluster_index(orbit, sites, offsets, P)
+        for orbit, idx in zip(self.orbits, self._indices(sites, offsets, P)):
             s = sites[idx]
             occ = sigma[idx]
             for alpha in orbit.functions:
