@@ -303,7 +303,8 @@ def fit_cluster_expansion(
         clusters by a genetic algorithm with the leave-one-out error as its objective.
     cv : {"kfold", "loo", "shuffle"}
         The outer cross-validation that estimates the prediction error; the whole method (inner
-        CV or selection included) is refitted on every training part.
+        CV or selection included) is refitted on every training part. When the targets are
+        mixing energies, the pure end members (their reference) stay in every training part.
     n_splits : int
         Folds for ``kfold``, repetitions for ``shuffle``.
     seed : int
@@ -312,7 +313,7 @@ def fit_cluster_expansion(
         Binary systems: refit the method's clusters by least squares under constraints that keep
         every reference ground state on the predicted hull and every other structure above it
         (:func:`solve_constrained`). In cross-validation the constraints come from each training
-        part alone, the pure end members stay in every training part, and a part whose own hull
+        part alone, and a part whose own hull
         cannot be kept is fitted without constraints (counted in
         ``cv_folds_without_constraints``).
     progress : callable, optional
@@ -353,8 +354,11 @@ def fit_cluster_expansion(
 
     coef = fit_once(np.arange(len(y)), fold=False)
     splits = cv_splits(len(y), cv, n_splits, seed)
-    if x is not None:  # the pure end members stay in every training part
-        pure = np.flatnonzero(np.isclose(x, 0.0) | np.isclose(x, 1.0))
+    if refs is not None:
+        # Mixing energies are measured from the pure end members (their target is zero by
+        # construction), so the end members stay in every training part and are never tested.
+        _, comp_all = active_composition(cluster_space, structures)
+        pure = np.flatnonzero(np.isclose(comp_all, 1.0).any(axis=1))
         splits = [(np.union1d(tr, pure), np.setdiff1d(te, pure)) for tr, te in splits]
     y_cv = np.full(len(y), np.nan)
     for k, (tr, te) in enumerate(splits):

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from .. import __version__
+from ._ce import ce_app
 from ._data import data_app
 from ._datasets import datasets_app
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 )
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(data_app, name="data")
+app.add_typer(ce_app, name="ce")
 
 
 def _version(value: bool) -> None:
