@@ -10,7 +10,11 @@ def _check(out: Path) -> dict:  # type: ignore[type-arg]
     assert html.count("data:image/png;base64,") >= 5
     assert "https://" not in html and "<script" not in html
     st = summary["stages"]
-    assert set(st) == {"datasets", "elastic", "tawo", "emt_alloy", "emt_potential"}
+    assert set(st) == {"datasets", "elastic", "tawo", "emt_alloy", "emt_potential", "ce_aucu",
+                       "ce_tawo"}
+    assert st["ce_tawo"]["ground_states_reproduced"] and st["ce_tawo"]["rmse_cv"] < 2.5
+    assert st["ce_aucu"]["ground_states_reproduced"]
+    assert {"Cu", "Au", "AuCu"} <= set(st["ce_aucu"]["search_ground_states"])
     assert all(v["matches_matbench_metadata"] for v in st["datasets"].values())
     assert st["datasets"]["matbench_steels"]["n"] == 312
     assert st["elastic"]["n"] == 1181 and st["tawo"]["n"] == 250

@@ -231,6 +231,92 @@ def _stage_emt_potential(report: Any, quick: bool) -> dict[str, Any]:
     return {"n_frames": len(frames), "by_config_type": out}
 
 
+def _stage_ce_aucu(report: Any, quick: bool) -> dict[str, Any]:
+    from .ce import (
+        ClusterSpace,
+        builtin_prim,
+        compare_hulls,
+        enumerate_structures,
+        fit_cluster_expansion,
+        ground_state_search,
+        label_structure,
+        map_structure,
+    )
+    from .ce._expansion import active_composition
+    from .report import eci_figure, hull_figure, parity_figure
+
+    max_atoms = 4 if quick else 6
+    prim = builtin_prim("fcc", ["Au", "Cu"])
+    cs = ClusterSpace(prim, [5.7, 4.0, 3.0], ["Au", "Cu"])
+    ideal = list(enumerate_structures(prim, range(1, max_atoms + 1), ["Au", "Cu"]))
+    structures, energies, skipped = [], [], 0
+    for k, atoms in enumerate(ideal):
+        relaxed = label_structure(atoms, "emt", relax=True)
+        try:
+            mapped = map_structure(relaxed, cs, name=f"structure {k}")
+        except Exception:
+            skipped += 1  # relaxed off the lattice
+            continue
+        structures.append(mapped.ideal)
+        energies.append(relaxed.info[ENERGY_KEY])
+    e = np.array(energies)
+    result = fit_cluster_expansion(cs, structures, e, method="lasso", n_splits=5,
+                                   constrain_hull=True)
+    _, comp = active_composition(cs, structures)
+    x = comp[:, 1]
+    cmp = compare_hulls(x, result.y, result.y_train_pred)
+    search = ground_state_search(result.expansion, 8)
+    report.heading("Cluster expansion: Au-Cu from EMT")
+    report.paragraph(
+        f"All {len(ideal)} symmetry-distinct fcc Au-Cu structures with up to {max_atoms} atoms, "
+        f"relaxed with EMT ({skipped} left the lattice and were left out), fitted with LASSO "
+        f"(pairs to 5.7 Å, triplets to 4.0 Å, quadruplets to 3.0 Å) under ground-state "
+        f"constraints. RMSE {result.rmse_train:.2f} meV/atom in training, "
+        f"{result.rmse_cv:.2f} meV/atom in 5-fold cross-validation; reference ground states "
+        f"reproduced: {'yes' if cmp.reproduced else 'no'}. A search over all "
+        f"{len(search.structures)} structures up to 8 atoms finds: "
+        + ", ".join(a.get_chemical_formula() for a in search.ground_states) + "."
+    )
+    report.figure(parity_figure(result), "Fitted and cross-validated mixing energies.")
+    report.figure(eci_figure(result.expansion), "Effective cluster interactions.")
+    report.figure(hull_figure(x, result.y, result.y_train_pred, search, "x(Au)"),
+                  "Reference and predicted convex hulls, and the ground-state search.")
+    return {"n_structures": len(structures), "n_skipped_unmappable": skipped,
+            **{k: v for k, v in result.summary().items() if k != "units"},
+            "ground_states_reproduced": cmp.reproduced,
+            "search_ground_states": [a.get_chemical_formula() for a in search.ground_states]}
+
+
+def _stage_ce_tawo(report: Any, quick: bool) -> dict[str, Any]:
+    from ase.build import bulk
+
+    from .ce import ClusterSpace, compare_hulls, fit_cluster_expansion
+    from .datasets import load
+    from .report import hull_figure
+
+    ds = load("tawo_dft")
+    cs = ClusterSpace(bulk("Ta", "bcc", a=3.194), [8.0, 5.5, 4.0], ["Ta", "W"])
+    e = np.array([a.info[ENERGY_KEY] for a in ds.inputs])
+    result = fit_cluster_expansion(cs, ds.inputs, e, method="ols", n_splits=10,
+                                   constrain_hull=True)
+    x = ds.column("x_W")
+    cmp = compare_hulls(x, result.y, result.y_train_pred)
+    report.heading("Cluster expansion: Ta-W from DFT (tawo_dft)")
+    report.paragraph(
+        f"{cs.n_parameters} parameters (pairs to 8 Å, triplets to 5.5 Å, quadruplets to 4 Å) "
+        f"fitted to 250 VASP energies under ground-state constraints: RMSE "
+        f"{result.rmse_train:.2f} meV/atom in training, {result.rmse_cv:.2f} meV/atom in 10-fold "
+        f"cross-validation. DFT ground states at x(W) = "
+        + ", ".join(f"{v:.3f}" for v in x[cmp.reference_vertices])
+        + f"; reproduced: {'yes' if cmp.reproduced else 'no'}."
+    )
+    report.figure(hull_figure(x, result.y, result.y_train_pred, None, "x(W)"),
+                  "Ta-W: DFT and cluster-expansion mixing energies and hulls.")
+    return {**{k: v for k, v in result.summary().items() if k != "units"},
+            "ground_states_reproduced": cmp.reproduced,
+            "ground_states_x_W": [float(v) for v in x[cmp.reference_vertices]]}
+
+
 #: The stages, in order: (key, title, function).
 STAGES: list[tuple[str, str, Stage]] = [
     ("datasets", "bundled datasets", _stage_datasets),
@@ -238,6 +324,8 @@ STAGES: list[tuple[str, str, Stage]] = [
     ("tawo", "Ta-W convex hull", _stage_tawo),
     ("emt_alloy", "EMT Cu-Au configurations", _stage_emt_alloy),
     ("emt_potential", "EMT Cu-Au MD frames", _stage_emt_potential),
+    ("ce_aucu", "cluster expansion Au-Cu (EMT)", _stage_ce_aucu),
+    ("ce_tawo", "cluster expansion Ta-W (DFT)", _stage_ce_tawo),
 ]
 
 

@@ -175,16 +175,27 @@ def hull_constraints(X: np.ndarray, y: np.ndarray, x: np.ndarray, margin: float 
 def solve_constrained(X: np.ndarray, y: np.ndarray, x: np.ndarray, start: np.ndarray,
                       ridge: float = 1e-6) -> np.ndarray:
     """Least squares (ridge ``ridge`` on all but the zerolet) on the columns that ``start``
-    uses, subject to :func:`hull_constraints`.
+    uses, subject to :func:`hull_constraints`; if those columns cannot meet the constraints,
+    on all columns.
 
     References
     ----------
     W. Huang, A. Urban, Z. Rong, Z. Ding, C. Luo, G. Ceder, npj Comput. Mater. 3, 30 (2017).
     """
+    support = np.union1d(np.flatnonzero(np.abs(start) > 0), [0])
+    try:
+        return _constrained_on(X, y, x, support, ridge)
+    except ParameterError:
+        if len(support) == X.shape[1]:
+            raise
+        return _constrained_on(X, y, x, np.arange(X.shape[1]), ridge)
+
+
+def _constrained_on(X: np.ndarray, y: np.ndarray, x: np.ndarray, cols: np.ndarray,
+                    ridge: float) -> np.ndarray:
     from scipy.linalg import cho_factor, cho_solve
     from scipy.optimize import minimize
 
-    cols = np.union1d(np.flatnonzero(np.abs(start) > 0), [0])
     Xs = X[:, cols]
     A, b = hull_constraints(Xs, y, x)
     pen = np.full(len(cols), ridge)

@@ -388,14 +388,47 @@ class ClusterSpace:
         atom_keys = supercell_keys(sites, offsets, supercell)
         order = np.argsort(atom_keys)
         sorted_keys = atom_keys[order]
-        s_all, n_all = [], []
-        for image in orbit.images:
-            base = np.flatnonzero(sites == image[0, 0])
-            s_all.append(np.broadcast_to(image[:, 0], (len(base), orbit.order)))
-            n_all.append(offsets[base][:, None, :] + image[None, :, 1:])
-        k = supercell_keys(np.concatenate(s_all), np.concatenate(n_all), supercell)
-        pos = np.searchsorted(sorted_keys, k)
+        images = orbit.images
+        blocks = []
+        for s0 in np.unique(images[:, 0, 0]):  # images grouped by the site of their first atom
+            group = images[images[:, 0, 0] == s0]  # (n_g, k, 4)
+            base = offsets[sites == s0]  # (n_cells, 3)
+            n = base[None, :, None, :] + group[:, None, :, 1:]  # (n_g, n_cells, k, 3)
+            s = np.broadcast_to(group[:, None, :, 0], n.shape[:-1])
+            k = supercell_keys(s, n, supercell).reshape(-1, orbit.order)
+            blocks.append(k)
+        keys = np.concatenate(blocks, axis=0)
+        pos = np.searchsorted(sorted_keys, keys)
         return order[np.minimum(pos, len(order) - 1)]
+
+    def _all_cluster_indices(self, sites: np.ndarray, offsets: np.ndarray,
+                             supercell: np.ndarray) -> list[np.ndarray]:
+        """:meth:`cluster_index` of every orbit, with one key computation and one search."""
+        atom_keys = supercell_keys(sites, offsets, supercell)
+        order = np.argsort(atom_keys)
+        sorted_keys = atom_keys[order]
+        by_order: dict[int, list[tuple[int, np.ndarray]]] = {}
+        for i, orbit in enumerate(self.orbits):
+            by_order.setdefault(orbit.order, []).append((i, orbit.images))
+        out: list[np.ndarray] = [np.empty((0, 0), dtype=int)] * len(self.orbits)
+        for k, items in by_order.items():
+            images = np.concatenate([im for _, im in items])
+            owner = np.concatenate([np.full(len(im), i) for i, im in items])
+            rows, owners = [], []
+            for s0 in np.unique(images[:, 0, 0]):
+                sel = images[:, 0, 0] == s0
+                group = images[sel]
+                base = offsets[sites == s0]
+                n = base[None, :, None, :] + group[:, None, :, 1:]
+                st = np.broadcast_to(group[:, None, :, 0], n.shape[:-1])
+                rows.append(supercell_keys(st, n, supercell).reshape(-1, k))
+                owners.append(np.repeat(owner[sel], len(base)))
+            keys = np.concatenate(rows)
+            who = np.concatenate(owners)
+            idx = order[np.minimum(np.searchsorted(sorted_keys, keys), len(order) - 1)]
+            for i, _ in items:
+                out[i] = idx[who == i]
+        return out
 
     def _indices(self, sites: np.ndarray, offsets: np.ndarray, P: np.ndarray) -> list[np.ndarray]:
         """Cluster instances of every orbit in a structure.
@@ -417,7 +450,7 @@ class ClusterSpace:
             c_keys = supercell_keys(c_sites, c_offsets, P)
             c_order = np.argsort(c_keys)
             c_sites, c_offsets, c_keys = c_sites[c_order], c_offsets[c_order], c_keys[c_order]
-            hit = (c_keys, [self.cluster_index(o, c_sites, c_offsets, P) for o in self.orbits])
+            hit = (c_keys, self._all_cluster_indices(c_sites, c_offsets, P))
             if len(self._index_cache) >= 64:
                 self._index_cache.pop(next(iter(self._index_cache)))
             self._index_cache[key] = hit

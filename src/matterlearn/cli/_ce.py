@@ -53,8 +53,8 @@ def _progress(description: str):  # type: ignore[no-untyped-def]
                     TimeRemainingColumn(), transient=True)
 
 
-@ce_app.command()
-def enumerate(
+@ce_app.command("enumerate")
+def enumerate_(
     db: Annotated[Path, typer.Option("--db", help="New ASE database to write.")],
     prim: Prim = None,
     a: LatticeA = None,
