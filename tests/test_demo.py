@@ -11,7 +11,8 @@ def _check(out: Path) -> dict:  # type: ignore[type-arg]
     assert "https://" not in html and "<script" not in html
     st = summary["stages"]
     assert set(st) == {"datasets", "elastic", "tawo", "emt_alloy", "emt_potential", "ce_aucu",
-                       "ce_tawo"}
+                       "ce_tawo", "mc_aucu"}
+    assert 150 < st["mc_aucu"]["cooling"]["transition_temperature"] < 1000
     assert st["ce_tawo"]["ground_states_reproduced"] and st["ce_tawo"]["rmse_cv"] < 2.5
     assert st["ce_aucu"]["ground_states_reproduced"]
     assert {"Cu", "Au", "AuCu"} <= set(st["ce_aucu"]["search_ground_states"])

@@ -25,10 +25,10 @@ __all__ = ["run_demo", "STAGES"]
 
 log = logging.getLogger(__name__)
 
-Stage = Callable[[Any, bool], dict[str, Any]]
+Stage = Callable[[Any, bool, dict[str, Any]], dict[str, Any]]
 
 
-def _stage_datasets(report: Any, quick: bool) -> dict[str, Any]:
+def _stage_datasets(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
     from .datasets import list_datasets, load
     from .datasets._bundled import _matbench_metadata
     from .report import new_figure
@@ -97,7 +97,7 @@ def _elements(formula: str) -> list[str]:
     return list(parse_formula(formula))
 
 
-def _stage_elastic(report: Any, quick: bool) -> dict[str, Any]:
+def _stage_elastic(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
     from .datasets import load
     from .report import new_figure
 
@@ -143,7 +143,7 @@ def _hull_figure(report: Any, x: np.ndarray, emix: np.ndarray, hull: Any, xlabel
     report.figure(fig, caption)
 
 
-def _stage_tawo(report: Any, quick: bool) -> dict[str, Any]:
+def _stage_tawo(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
     from .ce import binary_hull, mixing_energy_per_atom
     from .datasets import load
 
@@ -166,7 +166,7 @@ def _stage_tawo(report: Any, quick: bool) -> dict[str, Any]:
             "min_mixing_energy_meV_per_atom": float(1000 * emix.min())}
 
 
-def _stage_emt_alloy(report: Any, quick: bool) -> dict[str, Any]:
+def _stage_emt_alloy(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
     from .ce import binary_hull, mixing_energy_per_atom
     from .datasets import emt_alloy_configurations
 
@@ -191,7 +191,7 @@ def _stage_emt_alloy(report: Any, quick: bool) -> dict[str, Any]:
                       "mixing_energy_meV_per_atom": float(1000 * emix[i])} for i in hull.vertices]}
 
 
-def _stage_emt_potential(report: Any, quick: bool) -> dict[str, Any]:
+def _stage_emt_potential(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
     from .datasets import emt_potential_frames
     from .report import new_figure
 
@@ -231,7 +231,7 @@ def _stage_emt_potential(report: Any, quick: bool) -> dict[str, Any]:
     return {"n_frames": len(frames), "by_config_type": out}
 
 
-def _stage_ce_aucu(report: Any, quick: bool) -> dict[str, Any]:
+def _stage_ce_aucu(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
     from .ce import (
         ClusterSpace,
         builtin_prim,
@@ -277,6 +277,7 @@ def _stage_ce_aucu(report: Any, quick: bool) -> dict[str, Any]:
         f"{len(search.structures)} structures up to 8 atoms finds: "
         + ", ".join(a.get_chemical_formula() for a in search.ground_states) + "."
     )
+    context["aucu_expansion"] = result.expansion
     report.figure(parity_figure(result), "Fitted and cross-validated mixing energies.")
     report.figure(eci_figure(result.expansion), "Effective cluster interactions.")
     report.figure(hull_figure(x, result.y, result.y_train_pred, search, "x(Au)"),
@@ -287,7 +288,7 @@ def _stage_ce_aucu(report: Any, quick: bool) -> dict[str, Any]:
             "search_ground_states": [a.get_chemical_formula() for a in search.ground_states]}
 
 
-def _stage_ce_tawo(report: Any, quick: bool) -> dict[str, Any]:
+def _stage_ce_tawo(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
     from ase.build import bulk
 
     from .ce import ClusterSpace, compare_hulls, fit_cluster_expansion
@@ -317,6 +318,36 @@ def _stage_ce_tawo(report: Any, quick: bool) -> dict[str, Any]:
             "ground_states_x_W": [float(v) for v in x[cmp.reference_vertices]]}
 
 
+def _stage_mc_aucu(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
+    from .mc import set_composition, supercell, temperature_scan
+    from .report import mc_scan_figure
+
+    ce = context["aucu_expansion"]
+    repeat, sweeps, eq = ((4, 4, 4), 100, 50) if quick else ((8, 8, 8), 400, 200)
+    temps = list(range(1000, 199, -100)) if quick else list(range(900, 199, -25))
+    atoms = set_composition(supercell(ce, repeat), ce.cluster_space.species, {"Au": 0.25}, seed=0)
+    cooling = temperature_scan(ce, atoms, temps, sweeps, eq, "canonical", seed=0)
+    heating = temperature_scan(ce, cooling["final_structure"], temps[::-1], sweeps, eq,
+                               "canonical", seed=1)
+    out = {}
+    for name, scan in (("cooling", cooling), ("heating", heating)):
+        scan.pop("final_structure")
+        out[name] = {k: scan[k] for k in ("transition_temperature",
+                                          "transition_temperature_uncertainty",
+                                          "trial_steps_per_second")}
+    tc = [out[k]["transition_temperature"] for k in ("cooling", "heating")]
+    report.heading("Monte Carlo: order-disorder in Au-Cu at x(Au) = 0.25")
+    report.paragraph(
+        f"Canonical Metropolis on {cooling['n_sites']} sites with the Au-Cu expansion above, "
+        f"{sweeps} sweeps per temperature after {eq} for equilibration. Heat-capacity peak on "
+        f"cooling {tc[0]:.0f} K and on heating {tc[1]:.0f} K (grid {abs(temps[1] - temps[0])} K; "
+        f"hysteresis {tc[1] - tc[0]:+.0f} K); "
+        f"{cooling['trial_steps_per_second']:,.0f} trial steps per second."
+    )
+    report.figure(mc_scan_figure(cooling), "Cooling scan: energy, heat capacity, short-range order.")
+    return {"n_sites": cooling["n_sites"], **out, "hysteresis_K": tc[1] - tc[0]}
+
+
 #: The stages, in order: (key, title, function).
 STAGES: list[tuple[str, str, Stage]] = [
     ("datasets", "bundled datasets", _stage_datasets),
@@ -326,6 +357,7 @@ STAGES: list[tuple[str, str, Stage]] = [
     ("emt_potential", "EMT Cu-Au MD frames", _stage_emt_potential),
     ("ce_aucu", "cluster expansion Au-Cu (EMT)", _stage_ce_aucu),
     ("ce_tawo", "cluster expansion Ta-W (DFT)", _stage_ce_tawo),
+    ("mc_aucu", "Monte Carlo Au-Cu", _stage_mc_aucu),
 ]
 
 
@@ -358,12 +390,13 @@ def run_demo(out: str | Path = "demo-output", quick: bool = False,
     )
     summary: dict[str, Any] = {"matterlearn_version": __version__, "quick": quick,
                                "stages": {}, "seconds": {}}
+    context: dict[str, Any] = {}
     for k, (key, title, fn) in enumerate(STAGES):
         if on_stage is not None:
             on_stage(title, k, len(STAGES))
         log.info("demo stage %s", key)
         t0 = time.perf_counter()
-        summary["stages"][key] = fn(report, quick)
+        summary["stages"][key] = fn(report, quick, context)
         summary["seconds"][key] = round(time.perf_counter() - t0, 3)
     out.mkdir(parents=True, exist_ok=True)
     report.write(out / "report.html")

@@ -11,6 +11,7 @@ import typer
 from .. import __version__
 from ._ce import ce_app
 from ._data import data_app
+from ._mc import mc_app
 from ._datasets import datasets_app
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app = typer.Typer(
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(data_app, name="data")
 app.add_typer(ce_app, name="ce")
+app.add_typer(mc_app, name="mc")
 
 
 def _version(value: bool) -> None:

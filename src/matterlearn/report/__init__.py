@@ -1,7 +1,14 @@
 """Reports: figures and a self-contained HTML page."""
 
-from ._ce import ce_fit_report, ce_hull_report, eci_figure, hull_figure, parity_figure
+from ._ce import (
+    ce_fit_report,
+    ce_hull_report,
+    eci_figure,
+    hull_figure,
+    mc_scan_figure,
+    parity_figure,
+)
 from ._html import HTMLReport, new_figure
 
 __all__ = ["HTMLReport", "new_figure", "ce_fit_report", "ce_hull_report", "eci_figure",
-           "hull_figure", "parity_figure"]
+           "hull_figure", "mc_scan_figure", "parity_figure"]

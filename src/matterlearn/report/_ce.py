@@ -113,3 +113,22 @@ def ce_hull_report(expansion: Any, search: Any, comparison: Any, folder: str | o
     folder.mkdir(parents=True, exist_ok=True)
     r.write(folder / "ce_hull.html")
     return folder / "ce_hull.html"
+
+
+def mc_scan_figure(result: dict[str, Any]) -> Any:
+    """Energy, heat capacity and order parameter against temperature for a Monte Carlo scan."""
+    fig = new_figure(6, 7)
+    axes = fig.subplots(3, 1, sharex=True)
+    t = np.array(result["temperatures"])
+    axes[0].errorbar(t, 1000 * np.array(result["energy_mean"]),
+                     1000 * np.array(result["energy_std_error"]), fmt="o-", ms=3)
+    axes[0].set_ylabel("E (meV/site)")
+    axes[1].errorbar(t, result["heat_capacity"], result.get("heat_capacity_error"), fmt="o-", ms=3)
+    axes[1].set_ylabel("C (k_B/site)")
+    if result.get("transition_temperature") is not None:
+        for ax in axes:
+            ax.axvline(result["transition_temperature"], color="#c33", lw=1, ls="--")
+    axes[2].plot(t, result["order_parameter"], "o-", ms=3)
+    axes[2].set_ylabel("α1 (Warren-Cowley)")
+    axes[2].set_xlabel("temperature (K)")
+    return fig

@@ -1,0 +1,19 @@
+"""Monte Carlo on cluster expansions: canonical and semi-grand canonical Metropolis with a
+compiled kernel, observers, errors and transition temperatures."""
+
+from ._analysis import (
+    blocking_error,
+    heat_capacity,
+    mean_and_error,
+    sublattice_order,
+    transition_temperature,
+    warren_cowley,
+)
+from ._ensembles import KB, CanonicalEnsemble, RunData, SemiGrandCanonicalEnsemble
+from ._scan import parse_temperatures, set_composition, supercell, temperature_scan
+from ._system import LatticeSystem, build_system
+
+__all__ = ["KB", "CanonicalEnsemble", "SemiGrandCanonicalEnsemble", "RunData", "LatticeSystem",
+           "build_system", "blocking_error", "mean_and_error", "heat_capacity", "warren_cowley",
+           "sublattice_order", "transition_temperature", "parse_temperatures", "set_composition",
+           "supercell", "temperature_scan"]

@@ -1,0 +1,221 @@
+"""A cluster expansion laid out on a supercell for Monte Carlo: per-cluster energy tables and
+per-site lists of the clusters that contain each site."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from ase import Atoms
+
+from ..ce import ClusterExpansion
+
+__all__ = ["LatticeSystem", "build_system"]
+
+
+@dataclass
+class LatticeSystem:
+    """Everything the compiled kernel needs, as flat arrays.
+
+    The total mixing energy of an occupation ``sigma`` is
+    ``e0 + sum_t table[offset[t] + code_t(sigma)]`` over the cluster instances ``t`` of the
+    supercell, with ``code_t = sum_i sigma[atoms[t, i]] * base**i``.
+
+    Attributes
+    ----------
+    n_sites : int
+    base : int
+        Largest number of species on a site.
+    e0 : float
+        Zerolet energy of the whole supercell (eV).
+    inst_atoms : numpy.ndarray of int32, shape (n_inst, k_max)
+        Atom indices of each cluster instance (-1 padding).
+    inst_order : numpy.ndarray of int32, shape (n_inst,)
+    inst_offset : numpy.ndarray of int64, shape (n_inst,)
+        Offset of the instance's orbit table in ``table``.
+    table : numpy.ndarray, shape (n_table,)
+        Energy (eV) of one cluster instance by occupation code, symmetrised over the orderings
+        that the orbit's symmetry allows.
+    tmpl_ptr : numpy.ndarray of int64, shape (n_prim + 1,)
+        Template entries ``tmpl_ptr[s]:tmpl_ptr[s+1]`` describe the instances that contain a
+        site of primitive-cell site ``s``.
+    sub : numpy.ndarray of int64, shape (n_sites,)
+        Primitive-cell site of each atom.
+    t_off, t_self, t_n, t_slot, t_mult : numpy.ndarray
+        Per template entry: table offset, code multiplier of the site itself, number of other
+        atoms, their slots in the neighbour table (n, 3) and their multipliers (n, 3).
+    nbr : numpy.ndarray of int32, shape (n_sites, n_slots)
+        Atom in each neighbour slot of each site.
+    allowed : numpy.ndarray of bool, shape (n_sites, base)
+        Which species index each site may take.
+    species : list of list of str
+        Species of each site (its allowed list, by atomic number).
+    """
+
+    n_sites: int
+    base: int
+    e0: float
+    inst_atoms: np.ndarray
+    inst_order: np.ndarray
+    inst_offset: np.ndarray
+    table: np.ndarray
+    tmpl_ptr: np.ndarray
+    sub: np.ndarray
+    t_off: np.ndarray
+    t_self: np.ndarray
+    t_n: np.ndarray
+    t_slot: np.ndarray
+    t_mult: np.ndarray
+    nbr: np.ndarray
+    allowed: np.ndarray
+    species: list[list[str]]
+    sites: np.ndarray
+
+    def occupation(self, atoms: Atoms, name: str = "structure") -> np.ndarray:
+        """Species index of each atom, shape (n_sites,), int32."""
+        lookup = [{s: k for k, s in enumerate(sp)} for sp in self.species]
+        out = np.empty(len(atoms), dtype=np.int32)
+        for i, sym in enumerate(atoms.get_chemical_symbols()):
+            k = lookup[i].get(sym)
+            if k is None:
+                from ..ce import SpeciesError
+
+                raise SpeciesError(f"{name}: atom {i} is {sym}, but its site may hold only "
+                                   f"{', '.join(self.species[i])}")
+            out[i] = k
+        return out
+
+    def symbols(self, occupation: np.ndarray) -> list[str]:
+        return [self.species[i][k] for i, k in enumerate(occupation)]
+
+
+def build_system(expansion: ClusterExpansion, atoms: Atoms) -> LatticeSystem:
+    """Lay ``expansion`` out on the supercell ``atoms`` (on the lattice; any occupation)."""
+    cs = expansion.cluster_space
+    sites, offsets, P = cs.lattice_sites(atoms, "supercell")
+    sites = sites.astype(np.int64)
+    n_cells = abs(int(round(np.linalg.det(P))))
+    n_prim = len(cs.prim)
+    species = [cs.chemical_symbols[s] for s in sites]
+    base = max(len(s) for s in cs.chemical_symbols)
+    allowed = np.zeros((len(atoms), base), dtype=bool)
+    for i, sp in enumerate(species):
+        allowed[i, :len(sp)] = True
+    ecis = expansion.ecis
+    params = cs.parameters
+    e0 = float(ecis[0]) * len(atoms)
+    tables, inst_atoms, inst_order, inst_offset = [], [], [], []
+    offset = 0
+    indices = cs._indices(sites, offsets, P)
+    for o, (orbit, idx) in enumerate(zip(cs.orbits, indices)):
+        k = orbit.order
+        coeffs = [(alpha, float(ecis[p])) for alpha, p in zip(orbit.functions, _param_indices(params, o))]
+        sub = orbit.representative[:, 0]
+        unordered: dict[tuple[int, ...], np.ndarray] = {}
+        for row in idx:
+            unordered.setdefault(tuple(sorted(row.tolist())), row)
+        wrapped = (len(unordered) != n_cells * orbit.multiplicity
+                   or any(len(set(key)) < k for key in unordered))
+        if wrapped:
+            # Small cell: a cluster meets its own periodic image. Keep every ordered image, each
+            # with weight n_prim / n_images; exact, but slower.
+            inst = idx.astype(np.int32)
+            perms = [tuple(range(k))]
+            weight = n_prim / len(orbit.images)
+        else:
+            # One instance per cluster, its energy symmetrised over the allowed orderings.
+            inst = np.array(list(unordered.values()), dtype=np.int32).reshape(-1, k)
+            perms = cs._stabiliser_perms(orbit.representative)
+            weight = n_prim / orbit.multiplicity
+        table = np.zeros(base**k)
+        for combo in itertools.product(range(base), repeat=k):
+            if any(c >= cs._n_species[sub[i]] for i, c in enumerate(combo)):
+                continue
+            value = 0.0
+            for alpha, j in coeffs:
+                acc = 0.0
+                for perm in perms:
+                    prod = 1.0
+                    for i in range(k):
+                        prod *= cs._theta[sub[perm[i]], alpha[i], combo[perm[i]]]
+                    acc += prod
+                value += j * weight * acc / len(perms)
+            table[sum(c * base**i for i, c in enumerate(combo))] = value
+        tables.append(table)
+        pad = np.full((len(inst), 4), -1, dtype=np.int32)
+        pad[:, :k] = inst
+        inst_atoms.append(pad)
+        inst_order.append(np.full(len(inst), k, dtype=np.int32))
+        inst_offset.append(np.full(len(inst), offset, dtype=np.int64))
+        offset += len(table)
+    inst_atoms_a = np.concatenate(inst_atoms) if inst_atoms else np.zeros((0, 4), np.int32)
+    inst_order_a = np.concatenate(inst_order)
+    inst_offset_a = np.concatenate(inst_offset)
+    table_a = np.concatenate(tables)
+    # Instances whose table is zero (zero ECIs) never change the energy: drop them.
+    live = np.array([np.any(table_a[o:o + base**k] != 0.0)
+                     for o, k in zip(inst_offset_a, inst_order_a)], dtype=bool)
+    inst_atoms_a, inst_order_a, inst_offset_a = inst_atoms_a[live], inst_order_a[live], inst_offset_a[live]
+    # Per site, one entry for each instance that contains it: the instance's table offset, the
+    # code multiplier of the site itself (summed over its positions), and the other atoms with
+    # their multipliers. All sites of one primitive-cell site are translations of each other, so
+    # the entries are stored once per primitive-cell site as a template whose atoms are slots in
+    # a per-site neighbour table. The template stays in cache; a flip reads its site's
+    # neighbour row and the (small) occupation array.
+    from ..ce._symmetry import supercell_keys
+
+    n_inst = len(inst_atoms_a)
+    powers = base ** np.arange(4, dtype=np.int64)
+    containing: list[list[int]] = [[] for _ in range(len(atoms))]
+    for t in range(n_inst):
+        for a in set(inst_atoms_a[t, :inst_order_a[t]].tolist()):
+            containing[a].append(t)
+    atom_keys = supercell_keys(sites, offsets, P)
+    key_order = np.argsort(atom_keys)
+    sorted_keys = atom_keys[key_order]
+    n_prim = len(cs.prim)
+    t_off, t_self, t_n, t_slot, t_mult, tmpl_ptr = [], [], [], [], [], [0]
+    rel_by_sub: list[list[tuple[int, int, int, int]]] = []
+    for s0 in range(n_prim):
+        members = np.flatnonzero(sites == s0)
+        rels: dict[tuple[int, int, int, int], int] = {}
+        if len(members):
+            j0 = int(members[0])
+            for t in containing[j0]:
+                k = int(inst_order_a[t])
+                atoms_t = inst_atoms_a[t, :k]
+                mj = int(powers[:k][atoms_t == j0].sum())
+                slots, mults = [], []
+                for i, a in enumerate(atoms_t.tolist()):
+                    if a == j0:
+                        continue
+                    rel = (int(sites[a]), *(offsets[a] - offsets[j0]).tolist())
+                    slots.append(rels.setdefault(rel, len(rels)))
+                    mults.append(int(powers[i]))
+                t_off.append(int(inst_offset_a[t]))
+                t_self.append(mj)
+                t_n.append(len(slots))
+                t_slot.append(slots + [0] * (3 - len(slots)))
+                t_mult.append(mults + [0] * (3 - len(mults)))
+        tmpl_ptr.append(len(t_off))
+        rel_by_sub.append(list(rels))
+    n_slots = max(1, max(len(r) for r in rel_by_sub))
+    nbr = np.zeros((len(atoms), n_slots), dtype=np.int32)
+    for j in range(len(atoms)):
+        rels = rel_by_sub[sites[j]]
+        if not rels:
+            continue
+        rel = np.array(rels, dtype=np.int64)
+        k = supercell_keys(rel[:, 0], offsets[j] + rel[:, 1:], P)
+        nbr[j, :len(rels)] = key_order[np.searchsorted(sorted_keys, k)]
+    return LatticeSystem(len(atoms), base, e0, inst_atoms_a, inst_order_a, inst_offset_a, table_a,
+                         np.array(tmpl_ptr, dtype=np.int64), sites.astype(np.int64),
+                         np.array(t_off, dtype=np.int64), np.array(t_self, dtype=np.int64),
+                         np.array(t_n, dtype=np.int64), np.array(t_slot, dtype=np.int64).reshape(-1, 3),
+                         np.array(t_mult, dtype=np.int64).reshape(-1, 3), nbr, allowed, species, sites)
+
+
+def _param_indices(params: list[dict], orbit: int) -> list[int]:
+    return [p["index"] for p in params if p["orbit"] == orbit]
+

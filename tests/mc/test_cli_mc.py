@@ -1,0 +1,82 @@
+"""`matterlearn mc run`: results, and one-line errors."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from matterlearn.ce import ClusterExpansion, ClusterSpace
+from matterlearn.mc import parse_temperatures, transition_temperature
+
+from ..conftest import files_in
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> Path:
+    cs = ClusterSpace(bulk("Cu", a=3.8), [5.7, 4.0], ["Au", "Cu"])
+    ecis = np.zeros(cs.n_parameters)
+    ecis[2] = 0.02 * 6  # nearest-neighbour ordering interaction
+    path = tmp_path / "ce.json"
+    ClusterExpansion(cs, ecis).write(path)
+    return path
+
+
+def test_mc_run_scan(cli, model: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("mc", "run", str(model), "--supercell", "4x4x4", "--composition",
+                         "Au=0.25", "--temperatures", "1600:400:-300", "--sweeps", "60",
+                         "--equilibration", "20", "--json", str(tmp_path / "mc.json"), "--out",
+                         str(tmp_path / "mcout"))
+    assert code == 0, err
+    d = json.loads((tmp_path / "mc.json").read_text())
+    for key in ("n_sites", "temperatures", "energy_mean", "energy_std_error", "heat_capacity",
+                "order_parameter", "acceptance", "transition_temperature",
+                "trial_steps_per_second"):
+        assert key in d
+    assert d["n_sites"] == 64 and d["temperatures"] == [1600, 1300, 1000, 700, 400]
+    assert d["composition"][-1]["Au"] == pytest.approx(0.25)
+    # cooling orders the alloy: lower energy and more unlike nearest neighbours
+    assert d["energy_mean"][-1] < d["energy_mean"][0]
+    assert d["order_parameter"][-1] < d["order_parameter"][0] <= 0.05
+    assert (tmp_path / "mcout" / "mc.html").is_file()
+    assert "trial steps/s" in out
+
+
+def test_mc_run_sgc(cli, model: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("mc", "run", str(model), "--ensemble", "sgc", "--mu", "Au=-2.0",
+                       "--supercell", "3x3x3", "--temperatures", "800", "--sweeps", "50",
+                       "--json", str(tmp_path / "sgc.json"))
+    assert code == 0, err
+    d = json.loads((tmp_path / "sgc.json").read_text())
+    assert d["composition"][0]["Au"] < 0.05  # a strongly negative Au potential empties Au
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--composition", "Au=0.3"], "composition Au=0.3 does not fit the supercell of 8 sites"),
+    (["--composition", "Fe=0.25"], "unknown species ['Fe']"),
+    (["--composition", "Au=0.25", "--supercell", "2x2"], "--supercell '2x2'"),
+    (["--composition", "Au=0.25", "--temperatures", "300:900:-10"], "temperatures '300:900:-10'"),
+])
+def test_mc_bad_input(cli, model: Path, tmp_path: Path, args: list[str], fragment: str) -> None:  # type: ignore[no-untyped-def]
+    before = files_in(tmp_path)
+    code, _, err = cli("mc", "run", str(model), "--supercell", "2x2x2", *args,
+                       "--json", str(tmp_path / "x.json"))
+    assert code == 1 and len(err.strip().splitlines()) == 1 and fragment in err, err
+    assert files_in(tmp_path) == before
+
+
+def test_mc_other_schema(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    other = tmp_path / "ce.json"
+    other.write_text(json.dumps({"kind": "matterlearn.ClusterExpansion", "schema_version": 3}))
+    code, _, err = cli("mc", "run", str(other), "--composition", "Au=0.25")
+    assert code == 1 and "schema_version 3" in err and len(err.strip().splitlines()) == 1
+
+
+def test_parse_temperatures_and_peak() -> None:
+    assert parse_temperatures("1200:300:-300") == [1200, 900, 600, 300]
+    assert parse_temperatures("300,400") == [300.0, 400.0]
+    t = np.linspace(300, 700, 9)
+    c = np.exp(-((t - 520) / 60) ** 2)
+    tc = transition_temperature(t, c)
+    assert abs(tc["transition_temperature"] - 520) < 10 and not tc["at_edge"]

@@ -1,0 +1,126 @@
+"""The compiled kernel against full cluster-vector evaluations, and MC against exact averages."""
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from matterlearn.ce import ClusterExpansion, ClusterSpace
+from matterlearn.errors import ParameterError
+from matterlearn.mc import (
+    KB,
+    CanonicalEnsemble,
+    SemiGrandCanonicalEnsemble,
+    blocking_error,
+    heat_capacity,
+)
+
+PRIM = bulk("Au", a=4.0)
+
+
+def _expansion(species, cutoffs=(5.7, 4.0, 3.0), seed=0):  # type: ignore[no-untyped-def]
+    cs = ClusterSpace(PRIM, list(cutoffs), species)
+    rng = np.random.default_rng(seed)
+    return ClusterExpansion(cs, rng.normal(0, 0.01, cs.n_parameters))
+
+
+@pytest.mark.parametrize("species", [["Au", "Pd"], ["Au", "Pd", "Cu"]], ids=["binary", "ternary"])
+@pytest.mark.parametrize("repeat", [(1, 1, 2), (2, 2, 2), (4, 4, 4)], ids=["2", "8", "64"])
+def test_energy_change_equals_difference(species, repeat) -> None:  # type: ignore[no-untyped-def]
+    ce = _expansion(species)
+    rng = np.random.default_rng(1)
+    s = PRIM.repeat(repeat)
+    s.set_chemical_symbols(rng.choice(species, len(s)).tolist())
+    ens = SemiGrandCanonicalEnsemble(ce, s, 500.0, {}, seed=0)
+    names = ens.system.species[0]  # species indices are by atomic number
+    assert ens.energy == pytest.approx(ce.mixing_energy(s) * len(s), abs=1e-12)
+    for _ in range(40):
+        j = int(rng.integers(len(s)))
+        new = int(rng.integers(len(names)))
+        before = ce.mixing_energy(ens.atoms()) * len(s)
+        d = ens.calculate_change(j, new)
+        ens.occupation[j] = new
+        after = ce.mixing_energy(ens.atoms()) * len(s)
+        assert d == pytest.approx(after - before, abs=1e-9)
+        assert ens.calculate_total() == pytest.approx(after, abs=1e-9)
+
+
+def _exact(ens, configurations):  # type: ignore[no-untyped-def]
+    """Exact canonical mean energy and heat capacity per site over the given configurations."""
+    e = np.array([ens.calculate_total(c) for c in configurations])
+    b = 1.0 / (KB * ens.temperature)
+    w = np.exp(-b * (e - e.min()))
+    w /= w.sum()
+    mean = float(w @ e)
+    var = float(w @ e**2 - mean**2)
+    return mean, var / (ens.n_sites * (KB * ens.temperature) ** 2)
+
+
+@pytest.mark.parametrize("temperature", [300.0, 1500.0])
+def test_canonical_equals_exact_boltzmann(temperature: float) -> None:
+    ce = _expansion(["Au", "Pd"], seed=3)
+    s = PRIM.repeat((3, 2, 2))  # 12 sites, 4 Au
+    s.set_chemical_symbols(["Au"] * 4 + ["Pd"] * 8)
+    ens = CanonicalEnsemble(ce, s, temperature, seed=7)
+    configs = []
+    for combo in itertools.combinations(range(12), 4):
+        occ = np.zeros(12, dtype=np.int32)  # Pd (Z=46) is species 0
+        occ[list(combo)] = 1
+        configs.append(occ)
+    e_exact, c_exact = _exact(ens, configs)
+    data = ens.run(20000, equilibration=500)
+    e_err = blocking_error(data.energy)
+    c_mc, c_err = heat_capacity(data.energy, temperature, 12)
+    assert abs(data.energy.mean() - e_exact) < 3 * e_err
+    assert abs(c_mc - c_exact) < 3 * c_err
+
+
+def test_sgc_equals_exact_boltzmann() -> None:
+    ce = _expansion(["Au", "Pd"], seed=4)
+    s = PRIM.repeat((2, 2, 3))  # 12 sites, every configuration
+    temperature = 800.0
+    mu = {"Au": 0.02, "Pd": 0.0}
+    ens = SemiGrandCanonicalEnsemble(ce, s, temperature, mu, seed=3)
+    mu_arr = np.array([mu["Pd"], mu["Au"]])
+    configs = [np.array(c, dtype=np.int32) for c in itertools.product([0, 1], repeat=12)]
+    e = np.array([ens.calculate_total(c) for c in configs])
+    n_au = np.array([c.sum() for c in configs])
+    h = e - mu_arr[1] * n_au
+    b = 1 / (KB * temperature)
+    w = np.exp(-b * (h - h.min()))
+    w /= w.sum()
+    e_exact = w @ e
+    x_exact = w @ (n_au / 12)
+    data = ens.run(20000, equilibration=500, observers={"x": lambda en: {"": en.composition()["Au"]}})
+    assert abs(data.energy.mean() - e_exact) < 3 * blocking_error(data.energy)
+    x = data.observations["x"]
+    assert abs(x.mean() - x_exact) < 3 * blocking_error(x)
+
+
+def test_resume_continues_exactly_and_refuses_other_parameters(tmp_path: Path) -> None:
+    ce = _expansion(["Au", "Pd"])
+    s = PRIM.repeat((4, 4, 4))
+    s.set_chemical_symbols(["Au"] * 16 + ["Pd"] * 48)
+    straight = CanonicalEnsemble(ce, s, 700.0, seed=11)
+    full = straight.run(40).energy
+    first = CanonicalEnsemble(ce, s, 700.0, seed=11)
+    a = first.run(20).energy
+    first.save(tmp_path / "state.json")
+    second = CanonicalEnsemble(ce, s, 700.0, seed=11)
+    second.resume(tmp_path / "state.json")
+    b = second.run(20).energy
+    np.testing.assert_allclose(np.r_[a, b], full, rtol=0, atol=1e-10)  # same trajectory
+    other = CanonicalEnsemble(ce, s, 900.0, seed=11)
+    with pytest.raises(ParameterError, match="temperature: 700.0 there, 900.0 here"):
+        other.resume(tmp_path / "state.json")
+
+
+def test_canonical_keeps_composition() -> None:
+    ce = _expansion(["Au", "Pd", "Cu"])
+    s = PRIM.repeat((4, 4, 2))
+    s.set_chemical_symbols(["Au"] * 8 + ["Pd"] * 12 + ["Cu"] * 12)
+    ens = CanonicalEnsemble(ce, s, 400.0, seed=2)
+    ens.run(20)
+    assert ens.composition() == pytest.approx({"Cu": 12 / 32, "Pd": 12 / 32, "Au": 8 / 32})
