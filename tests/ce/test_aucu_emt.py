@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 import spglib
 
@@ -44,4 +43,3 @@ def test_aucu_emt_up_to_8_atoms(tmp_path: Path) -> None:
     # EMT puts D0_22 (I4/mmm) 0.4 meV/atom below L1_2 at AuCu3; L1_0 (P4/mmm) at AuCu
     assert ("AuCu", "P4/mmm") in groups
     assert ("AuCu3", "I4/mmm") in groups or ("AuCu3", "Pm-3m") in groups
-    del np

@@ -73,6 +73,7 @@ class _Ensemble(ABC):
             raise ParameterError(f"temperature must be positive (K), got {temperature}")
         self.expansion = expansion
         self.system: LatticeSystem = build_system(expansion, structure)
+        self._arrays = _kernel.kernel_arrays(self.system)
         self.structure = structure.copy()
         self.occupation = self.system.occupation(structure)
         self.temperature = float(temperature)
@@ -96,9 +97,8 @@ class _Ensemble(ABC):
     def calculate_change(self, site: int, species: int) -> float:
         """Energy change (eV) if ``site`` took species index ``species``."""
         s = self.system
-        return float(_kernel.delta_flip(self.occupation, site, species, s.table, s.tmpl_ptr,
-                                        s.sub, s.t_off, s.t_self, s.t_n, s.t_slot, s.t_mult,
-                                        s.nbr))
+        loc = np.empty(s.nbr.shape[1])
+        return float(_kernel.delta_flip(self.occupation, site, species, self._arrays, loc))
 
     @property
     def beta(self) -> float:
@@ -266,11 +266,9 @@ class CanonicalEnsemble(_Ensemble):
 
     def _sweep(self, n_steps: int) -> int:
         u = self.rng.random((3, n_steps))
-        s = self.system
         self.energy, acc = _kernel.canonical_steps(
-            self.occupation, self.energy, self.beta, n_steps, u[0], u[1], u[2], self.lists,
-            self.counts, self.where, s.table, s.tmpl_ptr, s.sub, s.t_off, s.t_self, s.t_n,
-            s.t_slot, s.t_mult, s.nbr, self.n_species)
+            self.occupation, self.energy, self.beta, n_steps, u[0], u[1], np.log(u[2]), self.lists,
+            self.counts, self.where, self._arrays, self.n_species)
         return int(acc)
 
 
@@ -304,11 +302,9 @@ class SemiGrandCanonicalEnsemble(_Ensemble):
 
     def _sweep(self, n_steps: int) -> int:
         u = self.rng.random((3, n_steps))
-        s = self.system
         self.energy, acc = _kernel.sgc_steps(
-            self.occupation, self.energy, self.beta, n_steps, u[0], u[1], u[2], self.active,
-            self.n_allowed, self.mu, s.table, s.tmpl_ptr, s.sub, s.t_off, s.t_self, s.t_n,
-            s.t_slot, s.t_mult, s.nbr)
+            self.occupation, self.energy, self.beta, n_steps, u[0], u[1], np.log(u[2]), self.active,
+            self.n_allowed, self.mu, self._arrays)
         return int(acc)
 
 

@@ -37,14 +37,19 @@ class LatticeSystem:
     table : numpy.ndarray, shape (n_table,)
         Energy (eV) of one cluster instance by occupation code, symmetrised over the orderings
         that the orbit's symmetry allows.
-    tmpl_ptr : numpy.ndarray of int64, shape (n_prim + 1,)
-        Template entries ``tmpl_ptr[s]:tmpl_ptr[s+1]`` describe the instances that contain a
-        site of primitive-cell site ``s``.
+    t_grp : numpy.ndarray of int64, shape (n_prim, 5)
+        Template entries ``t_grp[s, m]:t_grp[s, m+1]`` describe the instances with ``m`` other
+        atoms that contain a site of primitive-cell site ``s``.
     sub : numpy.ndarray of int64, shape (n_sites,)
         Primitive-cell site of each atom.
-    t_off, t_self, t_n, t_slot, t_mult : numpy.ndarray
-        Per template entry: table offset, code multiplier of the site itself, number of other
-        atoms, their slots in the neighbour table (n, 3) and their multipliers (n, 3).
+    t_off, t_self, t_slot, t_mult : numpy.ndarray
+        Per template entry: table offset, code multiplier of the site itself, the other atoms'
+        slots in the neighbour table (n, 3) and their multipliers (n, 3).
+    poly_c, poly_w, v_ptr, v_idx, v_coef, u_ptr, u_idx, u_coef : numpy.ndarray
+        Binary lattices: the energy change of a site of primitive-cell site ``s`` going from
+        species 0 to 1 is ``poly_c[s] + sum_q poly_w[s, q] o_q`` plus the products
+        ``v_coef * o_a * o_b`` (rows ``v_ptr[s]:v_ptr[s+1]``) and ``u_coef * o_a * o_b * o_c``,
+        with ``o_q`` the occupation of neighbour slot ``q``.
     nbr : numpy.ndarray of int32, shape (n_sites, n_slots)
         Atom in each neighbour slot of each site.
     allowed : numpy.ndarray of bool, shape (n_sites, base)
@@ -60,13 +65,20 @@ class LatticeSystem:
     inst_order: np.ndarray
     inst_offset: np.ndarray
     table: np.ndarray
-    tmpl_ptr: np.ndarray
+    t_grp: np.ndarray
     sub: np.ndarray
     t_off: np.ndarray
     t_self: np.ndarray
-    t_n: np.ndarray
     t_slot: np.ndarray
     t_mult: np.ndarray
+    poly_c: np.ndarray
+    poly_w: np.ndarray
+    v_ptr: np.ndarray
+    v_idx: np.ndarray
+    v_coef: np.ndarray
+    u_ptr: np.ndarray
+    u_idx: np.ndarray
+    u_coef: np.ndarray
     nbr: np.ndarray
     allowed: np.ndarray
     species: list[list[str]]
@@ -175,7 +187,12 @@ def build_system(expansion: ClusterExpansion, atoms: Atoms) -> LatticeSystem:
     key_order = np.argsort(atom_keys)
     sorted_keys = atom_keys[key_order]
     n_prim = len(cs.prim)
-    t_off, t_self, t_n, t_slot, t_mult, tmpl_ptr = [], [], [], [], [], [0]
+    t_off: list[int] = []
+    t_self: list[int] = []
+    t_n: list[int] = []
+    t_slot: list[list[int]] = []
+    t_mult: list[list[int]] = []
+    tmpl_ptr = [0]
     rel_by_sub: list[list[tuple[int, int, int, int]]] = []
     for s0 in range(n_prim):
         members = np.flatnonzero(sites == s0)
@@ -209,11 +226,76 @@ def build_system(expansion: ClusterExpansion, atoms: Atoms) -> LatticeSystem:
         rel = np.array(rels, dtype=np.int64)
         k = supercell_keys(rel[:, 0], offsets[j] + rel[:, 1:], P)
         nbr[j, :len(rels)] = key_order[np.searchsorted(sorted_keys, k)]
+    t_off_a = np.array(t_off, dtype=np.int32)
+    t_self_a = np.array(t_self, dtype=np.int32)
+    t_n_a = np.array(t_n, dtype=np.int32)
+    t_slot_a = np.array(t_slot, dtype=np.int32).reshape(-1, 3)
+    t_mult_a = np.array(t_mult, dtype=np.int32).reshape(-1, 3)
+    # within each primitive-cell site, entries ordered by their number of other atoms;
+    # t_grp[s] holds the boundaries
+    t_grp = np.zeros((n_prim, 5), dtype=np.int64)
+    order = np.arange(len(t_off_a))
+    for s0 in range(n_prim):
+        lo, hi = tmpl_ptr[s0], tmpl_ptr[s0 + 1]
+        local = lo + np.argsort(t_n_a[lo:hi], kind="stable")
+        order[lo:hi] = local
+        t_grp[s0] = lo + np.searchsorted(t_n_a[local], [0, 1, 2, 3, 4])
+    t_off_a, t_self_a, t_n_a = t_off_a[order], t_self_a[order], t_n_a[order]
+    t_slot_a, t_mult_a = t_slot_a[order], t_mult_a[order]
+    tmpl_ptr = [int(t_grp[s0, 0]) for s0 in range(n_prim)] + [int(t_grp[-1, 4])]
+    # Binary lattices: the energy change when a site goes from species 0 to 1 is a function of
+    # its neighbours' occupations o in {0, 1}, hence exactly a multilinear polynomial in them:
+    # c + sum_q w_q o_q + sum v_ab o_a o_b + sum u_abc o_a o_b o_c (Moebius transform of each
+    # cluster's table, summed per primitive-cell site). The kernel evaluates that polynomial.
+    n_slot_max = nbr.shape[1]
+    poly_c = np.zeros(n_prim)
+    poly_w = np.zeros((n_prim, n_slot_max))
+    v_ptr, v_idx, v_coef = [0], [], []
+    u_ptr, u_idx, u_coef = [0], [], []
+    if base == 2:
+        for s0 in range(n_prim):
+            terms: dict[tuple[int, ...], float] = {}
+            for p in range(tmpl_ptr[s0], tmpl_ptr[s0 + 1]):
+                n_other = t_n_a[p]
+                slots = t_slot_a[p, :n_other]
+                mults = t_mult_a[p, :n_other]
+                off, m_self = int(t_off_a[p]), int(t_self_a[p])
+                for subset in itertools.product((0, 1), repeat=n_other):
+                    # coefficient of prod_{i in subset} o_i by inclusion-exclusion
+                    value = 0.0
+                    on = [i for i in range(n_other) if subset[i]]
+                    for k in range(len(on) + 1):
+                        for part in itertools.combinations(on, k):
+                            code = off + sum(int(mults[i]) for i in part)
+                            diff = table_a[code + m_self] - table_a[code]
+                            value += (-1) ** (len(on) - k) * diff
+                    if value == 0.0:
+                        continue
+                    key = tuple(sorted({int(slots[i]) for i in on}))
+                    terms[key] = terms.get(key, 0.0) + value
+            for key, value in terms.items():
+                if len(key) == 0:
+                    poly_c[s0] += value
+                elif len(key) == 1:
+                    poly_w[s0, key[0]] += value
+                elif len(key) == 2:
+                    v_idx.append(key)
+                    v_coef.append(value)
+                else:
+                    u_idx.append(key)
+                    u_coef.append(value)
+            v_ptr.append(len(v_idx))
+            u_ptr.append(len(u_idx))
+    else:
+        v_ptr = [0] * (n_prim + 1)
+        u_ptr = [0] * (n_prim + 1)
     return LatticeSystem(len(atoms), base, e0, inst_atoms_a, inst_order_a, inst_offset_a, table_a,
-                         np.array(tmpl_ptr, dtype=np.int64), sites.astype(np.int64),
-                         np.array(t_off, dtype=np.int64), np.array(t_self, dtype=np.int64),
-                         np.array(t_n, dtype=np.int64), np.array(t_slot, dtype=np.int64).reshape(-1, 3),
-                         np.array(t_mult, dtype=np.int64).reshape(-1, 3), nbr, allowed, species, sites)
+                         t_grp, sites.astype(np.int64), t_off_a, t_self_a, t_slot_a, t_mult_a,
+                         poly_c, poly_w, np.array(v_ptr, dtype=np.int64),
+                         np.array(v_idx, dtype=np.int32).reshape(-1, 2), np.array(v_coef),
+                         np.array(u_ptr, dtype=np.int64),
+                         np.array(u_idx, dtype=np.int32).reshape(-1, 3), np.array(u_coef),
+                         nbr, allowed, species, sites)
 
 
 def _param_indices(params: list[dict], orbit: int) -> list[int]:
