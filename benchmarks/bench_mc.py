@@ -1,6 +1,9 @@
 """Canonical Monte Carlo speed: matterlearn against icet's mchammer on the same ECIs.
 
-    python benchmarks/bench_mc.py [--sweeps N]
+    python benchmarks/bench_mc.py [--sweeps N] [--tc]
+
+``--tc`` adds the order-disorder temperature from cooling and heating scans, and the same
+cooling scan in icet's mchammer (a few minutes).
 
 A 2048-site fcc Au-Cu supercell (8x8x8 conventional cells) at x(Au) = 0.25 and 600 K, with a
 cluster expansion of 9 parameters (pairs to 5.7 Å, triplets to 4.0 Å, quadruplets to 3.0 Å).
@@ -61,7 +64,7 @@ def icet_mchammer(steps: int) -> float | None:
     return steps / (time.perf_counter() - t0)
 
 
-if __name__ == "__main__":
+def main() -> None:
     sweeps = int(sys.argv[sys.argv.index("--sweeps") + 1]) if "--sweeps" in sys.argv else 200
     rate = ours(sweeps)
     print(f"matterlearn canonical: {rate:,.0f} trial steps/s (2048 sites, {sweeps} sweeps)")
@@ -70,3 +73,48 @@ if __name__ == "__main__":
         print("icet not installed: no comparison")
     else:
         print(f"icet mchammer canonical: {other:,.0f} trial steps/s; ratio {rate / other:.0f}x")
+    if "--tc" in sys.argv:
+        transition_temperatures()
+
+
+def transition_temperatures(repeat: int = 8, sweeps: int = 100, equilibration: int = 40) -> None:
+    """Order-disorder temperature at x(Au) = 0.25 from cooling and heating heat-capacity scans,
+    in matterlearn and icet's mchammer, on the same ECIs and the same supercell."""
+    from matterlearn.mc import heat_capacity, set_composition, supercell, temperature_scan, transition_temperature
+
+    ce, _ = setup()
+    atoms = set_composition(supercell(ce, (repeat,) * 3), ["Au", "Cu"], {"Au": 0.25}, seed=0)
+    temps = list(range(1300, 499, -50))
+    ours = {}
+    cool = temperature_scan(ce, atoms, temps, sweeps, equilibration, seed=0)
+    heat = temperature_scan(ce, cool.pop("final_structure"), temps[::-1], sweeps, equilibration, seed=1)
+    for name, scan in (("cooling", cool), ("heating", heat)):
+        ours[name] = (scan["transition_temperature"], scan["transition_temperature_uncertainty"])
+    print(f"matterlearn, {len(atoms)} sites: Tc cooling {ours['cooling'][0]:.0f} ± {ours['cooling'][1]:.0f} K, "
+          f"heating {ours['heating'][0]:.0f} ± {ours['heating'][1]:.0f} K")
+    try:
+        import icet
+        from mchammer.calculators import ClusterExpansionCalculator
+        from mchammer.ensembles import CanonicalEnsemble as McCanonical
+    except ImportError:
+        print("icet not installed: no comparison")
+        return
+    ics = icet.ClusterSpace(ce.cluster_space.prim, ce.cluster_space.cutoffs, ["Au", "Cu"])
+    calc = ClusterExpansionCalculator(atoms, icet.ClusterExpansion(ics, ce.ecis))
+    structure = atoms.copy()
+    caps = []
+    for t in temps:
+        ens = McCanonical(structure, calc, temperature=t, random_seed=0,
+                          ensemble_data_write_interval=len(atoms))
+        ens.run((sweeps + equilibration) * len(atoms))
+        e = np.array(ens.data_container.get("potential"))[equilibration:]
+        caps.append(heat_capacity(e, t, len(atoms))[0])
+        structure = ens.structure
+    tc = transition_temperature(np.array(temps), np.array(caps))
+    print(f"icet mchammer, same cooling scan: Tc {tc['transition_temperature']:.0f} ± "
+          f"{tc['uncertainty']:.0f} K; difference to matterlearn's cooling scan "
+          f"{tc['transition_temperature'] - ours['cooling'][0]:+.0f} K")
+
+
+if __name__ == "__main__":
+    main()

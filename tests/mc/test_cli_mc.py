@@ -80,3 +80,28 @@ def test_parse_temperatures_and_peak() -> None:
     c = np.exp(-((t - 520) / 60) ** 2)
     tc = transition_temperature(t, c)
     assert abs(tc["transition_temperature"] - 520) < 10 and not tc["at_edge"]
+
+
+def test_phase_diagram_and_kmc_commands(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    cs = ClusterSpace(bulk("Cu", a=3.8), [4.0], ["Au", "Cu"])
+    ecis = np.zeros(cs.n_parameters)
+    ecis[2] = 0.02 * 6
+    ClusterExpansion(cs, ecis).write(tmp_path / "ce.json")
+    code, out, err = cli("mc", "phase-diagram", str(tmp_path / "ce.json"), "--species", "Au",
+                         "--mu=-0.6:0.6:0.3", "--temperatures", "300,1500", "--supercell",
+                         "3x3x3", "--sweeps", "30", "--equilibration", "10", "--workers", "0",
+                         "--json", str(tmp_path / "pd.json"), "--out", str(tmp_path / "pd"))
+    assert code == 0, err
+    d = json.loads((tmp_path / "pd.json").read_text())
+    x = np.array(d["composition"])
+    assert x.shape == (5, 2)
+    assert np.all(np.diff(x[:, 0]) >= -0.02)  # more Au as its chemical potential rises
+    assert (tmp_path / "pd" / "phase_diagram.html").is_file()
+    vac = ClusterSpace(bulk("Cu", a=3.6), [3.0], ["Cu", "X"])
+    ClusterExpansion(vac, np.zeros(vac.n_parameters)).write(tmp_path / "vac.json")
+    code, out, err = cli("mc", "kmc", str(tmp_path / "vac.json"), "--barriers", "Cu=0.7",
+                         "--supercell", "4x4x4", "--hops", "2000", "--temperature", "700",
+                         "--json", str(tmp_path / "kmc.json"))
+    assert code == 0, err
+    k = json.loads((tmp_path / "kmc.json").read_text())
+    assert k["hops"] == 2000 and k["tracer_diffusion_cm2_per_s"]["Cu"] > 0

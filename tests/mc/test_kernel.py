@@ -124,3 +124,30 @@ def test_canonical_keeps_composition() -> None:
     ens = CanonicalEnsemble(ce, s, 400.0, seed=2)
     ens.run(20)
     assert ens.composition() == pytest.approx({"Cu": 12 / 32, "Pd": 12 / 32, "Au": 8 / 32})
+
+
+def test_kmc_tracer_correlation_factor_fcc() -> None:
+    """No interactions, one vacancy in fcc: D_tracer / D_random_walk = f = 0.7815 (within 5 %)."""
+    from matterlearn.mc import KineticMonteCarlo
+
+    cs = ClusterSpace(bulk("Cu", a=3.6), [3.0], ["Cu", "X"])
+    ce = ClusterExpansion(cs, np.zeros(cs.n_parameters))
+    s = bulk("Cu", "fcc", a=3.6, cubic=True).repeat(4)
+    s.symbols[0] = "X"
+    kmc = KineticMonteCarlo(ce, s, 600.0, {"Cu": 0.7}, attempt_frequency=1e13, seed=3)
+    r = kmc.run(300_000)
+    assert r.correlation_factor["Cu"] == pytest.approx(0.7815, rel=0.05)
+    # the physical clock: 12 exchanges at nu exp(-E/kT) per vacancy
+    rate = 12 * 1e13 * np.exp(-0.7 / (KB * 600.0))
+    assert r.time == pytest.approx(300_000 / rate, rel=0.02)
+    assert r.random_walk_diffusion["Cu"] == pytest.approx(
+        rate / 255 * 2.5456**2 / 6 * 1e-16, rel=0.02)
+
+
+def test_kmc_needs_vacancies() -> None:
+    from matterlearn.mc import KineticMonteCarlo
+
+    cs = ClusterSpace(bulk("Cu", a=3.6), [3.0], ["Cu", "X"])
+    ce = ClusterExpansion(cs, np.zeros(cs.n_parameters))
+    with pytest.raises(ParameterError, match="no vacancy"):
+        KineticMonteCarlo(ce, bulk("Cu", "fcc", a=3.6, cubic=True), 600.0, {"Cu": 0.7})

@@ -96,12 +96,9 @@ def label(
     """Compute energies of the rows not yet labelled (resumable)."""
     from ..ce import label_database
 
-    client = None
-    if scheduler or workers > 0:
-        from dask.distributed import Client, LocalCluster
+    from ._mc import _client
 
-        client = Client(scheduler) if scheduler else Client(
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True))
+    client = _client(workers, scheduler)
     try:
         with _progress("labelling") as bar:
             task = bar.add_task("label", total=None)

@@ -97,3 +97,131 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, (np.floating, np.integer)):
         return obj.item()
     raise TypeError(type(obj).__name__)
+
+
+def _client(workers: int, scheduler: str | None):  # type: ignore[no-untyped-def]
+    import logging
+
+    for name in ("distributed", "bokeh", "tornado"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if scheduler:
+        from dask.distributed import Client
+
+        return Client(scheduler)
+    if workers > 0:
+        from dask.distributed import Client, LocalCluster
+
+        return Client(LocalCluster(n_workers=workers, threads_per_worker=1, processes=True))
+    return None
+
+
+def _range(text: str, what: str) -> list[float]:
+    from ..errors import ParameterError
+    from ..mc import parse_temperatures
+
+    try:
+        return parse_temperatures(text)
+    except ParameterError:
+        raise ParameterError(f"{what} '{text}': write start:stop:step or a list a,b,c") from None
+
+
+@mc_app.command("phase-diagram")
+def phase_diagram_cmd(
+    model: Annotated[Path, typer.Argument(help="Cluster expansion (JSON from `ce fit`).")],
+    species: Annotated[str, typer.Option(help="Species whose chemical potential is varied.")],
+    mu: Annotated[str, typer.Option("--mu", help="Chemical-potential differences (eV): start:stop:step or a list.")],
+    temperatures: Annotated[str, typer.Option(help="Temperatures (K): start:stop:step or a list.")],
+    supercell: Annotated[str, typer.Option(help="Repetitions of the primitive cell.")] = "6x6x6",
+    sweeps: Annotated[int, typer.Option(help="Sampled sweeps per point.")] = 100,
+    equilibration: Annotated[int, typer.Option(help="Sweeps discarded per point.")] = 50,
+    seed: Annotated[int, typer.Option(help="Seed (one generator per scan, seed + k).")] = 0,
+    workers: Annotated[int, typer.Option(help="Local Dask workers (0: run here).")] = 2,
+    scheduler: Annotated[Optional[str], typer.Option(help="Address of a running Dask scheduler.")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the figure.")] = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the result as JSON.")] = None,
+) -> None:
+    """A temperature-composition phase diagram from semi-grand-canonical scans, fanned out
+    over Dask (a local cluster by default)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..ce import ClusterExpansion
+    from ..data import atomic_write_text
+    from ..errors import ParameterError
+    from ..mc import phase_diagram
+    from ..mc import supercell as make_supercell
+
+    ce = ClusterExpansion.read(model)
+    try:
+        repeat = [int(v) for v in supercell.lower().split("x")]
+        if len(repeat) != 3 or min(repeat) < 1:
+            raise ValueError
+    except ValueError:
+        raise ParameterError(f"--supercell '{supercell}': write three positive integers, e.g. 6x6x6") from None
+    dmus = _range(mu, "--mu")
+    temps = _range(temperatures, "--temperatures")
+    atoms = make_supercell(ce, repeat)
+    client = _client(workers, scheduler)
+    try:
+        with Progress(TextColumn("phase diagram"), BarColumn(), MofNCompleteColumn(),
+                      transient=True) as bar:
+            task = bar.add_task("pd", total=len(dmus))
+            result = phase_diagram(ce, atoms, species, dmus, temps, sweeps, equilibration, seed,
+                                   client, lambda d, t: bar.update(task, completed=d, total=t))
+    finally:
+        if client is not None:
+            client.close()
+    if out is not None:
+        from ..report import HTMLReport, phase_diagram_figure
+
+        out.mkdir(parents=True, exist_ok=True)
+        rep = HTMLReport("Phase diagram (semi-grand canonical Monte Carlo)")
+        rep.figure(phase_diagram_figure(result), "Sampled compositions; gaps are two-phase regions.")
+        rep.write(out / "phase_diagram.html")
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+    typer.echo(f"{len(dmus)} chemical potentials x {len(temps)} temperatures; "
+               f"{len(result['two_phase'])} two-phase points")
+
+
+@mc_app.command()
+def kmc(
+    model: Annotated[Path, typer.Argument(help="Cluster expansion whose sites allow X (vacancy).")],
+    barriers: Annotated[str, typer.Option(help="E_KRA per species (eV), e.g. Cu=0.7,Au=0.8.")],
+    temperature: Annotated[float, typer.Option(help="Temperature (K).")] = 800.0,
+    supercell: Annotated[str, typer.Option(help="Repetitions of the primitive cell.")] = "8x8x8",
+    composition: Annotated[str, typer.Option(help="Fractions incl. vacancies, e.g. X=0.001953125.")] = "",
+    vacancies: Annotated[int, typer.Option(help="Number of vacancies (instead of X in --composition).")] = 1,
+    hops: Annotated[int, typer.Option(help="Vacancy exchanges.")] = 100000,
+    attempt_frequency: Annotated[float, typer.Option(help="Attempt frequency (Hz).")] = 1e13,
+    seed: Annotated[int, typer.Option(help="Seed of the run's random generator.")] = 0,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the result as JSON.")] = None,
+) -> None:
+    """Rejection-free kinetic Monte Carlo of vacancy diffusion: tracer diffusion coefficients."""
+    from ..ce import ClusterExpansion
+    from ..data import atomic_write_text
+    from ..errors import ParameterError
+    from ..mc import KineticMonteCarlo, set_composition
+    from ..mc import supercell as make_supercell
+
+    ce = ClusterExpansion.read(model)
+    repeat = [int(v) for v in supercell.lower().split("x")]
+    atoms = make_supercell(ce, repeat)
+    comp = _pairs(composition, "--composition")
+    if "X" not in comp:
+        comp["X"] = vacancies / len(atoms)
+    species = ce.cluster_space.species
+    if "X" not in species:
+        raise ParameterError("the cluster expansion allows no vacancy X; kinetic MC needs one")
+    atoms = set_composition(atoms, species, comp, seed)
+    sim = KineticMonteCarlo(ce, atoms, temperature, _pairs(barriers, "--barriers"),
+                            attempt_frequency, seed)
+    r = sim.run(hops)
+    payload = {"temperature": temperature, "hops": r.hops, "time_s": r.time,
+               "tracer_diffusion_cm2_per_s": r.tracer_diffusion,
+               "random_walk_diffusion_cm2_per_s": r.random_walk_diffusion,
+               "correlation_factor": r.correlation_factor}
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps(payload, indent=2) + "\n")
+    typer.echo(f"{r.hops} hops in {r.time:.3e} s; " + ", ".join(
+        f"D*({k}) = {v:.3e} cm^2/s (f = {r.correlation_factor[k]:.3f})"
+        for k, v in r.tracer_diffusion.items()))

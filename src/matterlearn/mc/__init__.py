@@ -2,7 +2,9 @@
 compiled kernel, observers, errors and transition temperatures."""
 
 from ._analysis import (
+    autocorrelation_time,
     blocking_error,
+    equilibration_index,
     heat_capacity,
     mean_and_error,
     sublattice_order,
@@ -10,10 +12,13 @@ from ._analysis import (
     warren_cowley,
 )
 from ._ensembles import KB, CanonicalEnsemble, RunData, SemiGrandCanonicalEnsemble
+from ._kmc import KineticMonteCarlo, KMCResult
+from ._phase import anneal, phase_diagram, sgc_scan
 from ._scan import parse_temperatures, set_composition, supercell, temperature_scan
 from ._system import LatticeSystem, build_system
 
-__all__ = ["KB", "CanonicalEnsemble", "SemiGrandCanonicalEnsemble", "RunData", "LatticeSystem",
+__all__ = ["KB", "KineticMonteCarlo", "KMCResult", "anneal", "phase_diagram", "sgc_scan", "CanonicalEnsemble", "SemiGrandCanonicalEnsemble", "RunData", "LatticeSystem",
            "build_system", "blocking_error", "mean_and_error", "heat_capacity", "warren_cowley",
-           "sublattice_order", "transition_temperature", "parse_temperatures", "set_composition",
+           "sublattice_order", "transition_temperature", "autocorrelation_time",
+           "equilibration_index", "parse_temperatures", "set_composition",
            "supercell", "temperature_scan"]

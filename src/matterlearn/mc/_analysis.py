@@ -11,7 +11,8 @@ import numpy as np
 from ..errors import ParameterError
 
 __all__ = ["blocking_error", "mean_and_error", "heat_capacity", "warren_cowley",
-           "sublattice_order", "transition_temperature"]
+           "sublattice_order", "transition_temperature", "autocorrelation_time",
+           "equilibration_index"]
 
 
 def blocking_error(x: np.ndarray) -> float:
@@ -33,6 +34,38 @@ def blocking_error(x: np.ndarray) -> float:
     if best == 0.0 and len(x) > 1:
         best = float(np.std(x, ddof=1) / np.sqrt(len(x)))
     return best
+
+
+def autocorrelation_time(x: np.ndarray) -> float:
+    """Integrated autocorrelation time (in samples), summed until the autocorrelation first
+    drops below zero (at least 1)."""
+    x = np.asarray(x, dtype=float) - np.mean(x)
+    n = len(x)
+    if n < 4 or np.allclose(x, 0):
+        return 1.0
+    f = np.fft.rfft(x, 2 * n)
+    acf = np.fft.irfft(f * np.conj(f))[:n]
+    acf /= acf[0]
+    tau = 1.0
+    for k in range(1, n):
+        if acf[k] <= 0:
+            break
+        tau += 2 * acf[k]
+    return float(tau)
+
+
+def equilibration_index(x: np.ndarray) -> int:
+    """First sample after which the series is stationary: the start ``t0`` (tried on a grid of
+    20) that maximises the number of effectively independent samples ``(n - t0) / tau``
+    (Chodera, J. Chem. Theory Comput. 12, 1799 (2016))."""
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    best, best_t0 = -1.0, 0
+    for t0 in np.linspace(0, n // 2, 20, dtype=int):
+        neff = (n - t0) / autocorrelation_time(x[t0:])
+        if neff > best:
+            best, best_t0 = neff, int(t0)
+    return best_t0
 
 
 def mean_and_error(x: np.ndarray) -> tuple[float, float]:

@@ -7,8 +7,10 @@ from ._ce import (
     hull_figure,
     mc_scan_figure,
     parity_figure,
+    phase_diagram_figure,
 )
 from ._html import HTMLReport, new_figure
 
 __all__ = ["HTMLReport", "new_figure", "ce_fit_report", "ce_hull_report", "eci_figure",
-           "hull_figure", "mc_scan_figure", "parity_figure"]
+           "hull_figure", "mc_scan_figure", "parity_figure",
+           "phase_diagram_figure"]

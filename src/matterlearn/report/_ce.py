@@ -132,3 +132,21 @@ def mc_scan_figure(result: dict[str, Any]) -> Any:
     axes[2].set_ylabel("α1 (Warren-Cowley)")
     axes[2].set_xlabel("temperature (K)")
     return fig
+
+
+def phase_diagram_figure(result: dict[str, Any]) -> Any:
+    """Sampled (composition, temperature) points of semi-grand-canonical scans, coloured by the
+    chemical-potential difference; gaps between points are two-phase regions."""
+    fig = new_figure(6, 4.5)
+    ax = fig.subplots()
+    x = np.array(result["composition"])
+    t = np.array(result["temperatures"])
+    for k, dmu in enumerate(result["dmu"]):
+        sc = ax.scatter(x[k], t, c=np.full(len(t), dmu), vmin=min(result["dmu"]),
+                        vmax=max(result["dmu"]), cmap="viridis", s=14)
+    for g in result["two_phase"]:
+        ax.plot([g["x_low"], g["x_high"]], [g["temperature"]] * 2, color="#c33", lw=0.8)
+    fig.colorbar(sc, ax=ax, label="Δμ (eV)")
+    ax.set_xlabel(f"x({result['species']})")
+    ax.set_ylabel("temperature (K)")
+    return fig
