@@ -21,15 +21,21 @@ from ase.build import bulk
 from matterlearn.ce import ClusterExpansion, ClusterSpace
 from matterlearn.mc import CanonicalEnsemble
 
-# ECIs of an EMT Au-Cu fit (eV per site, cluster-vector coefficients); any values would time the same
-ECIS = [0.00432, -0.00331, 0.02154, -0.00172, 0.00097, -0.00093, 0.00071, -0.00042, 0.00018]
+# ECIs (eV/site, cluster-vector coefficients) of the EMT Au-Cu expansion of the README:
+#   matterlearn ce enumerate --prim fcc --species Au,Cu --max-atoms 8 --db aucu.db
+#   matterlearn ce label --db aucu.db --relax
+#   matterlearn ce fit --db aucu.db --cutoffs 5.7,4.0,3.0 --skip-unmappable --hull-constraints -o ce.json
+ECIS = [0.012476, 0.00733, 0.035924, -0.019017, -0.014717, 0.002, -0.018593, -0.00269, -0.001069]
 
 
 def setup():  # type: ignore[no-untyped-def]
-    prim = bulk("Cu", a=3.8)
+    from matterlearn.ce import builtin_prim
+
+    prim = builtin_prim("fcc", ["Au", "Cu"])  # a = 3.859 Å, as `ce enumerate` made it
     cs = ClusterSpace(prim, [5.7, 4.0, 3.0], ["Au", "Cu"])
     ce = ClusterExpansion(cs, np.array(ECIS))
-    cell = bulk("Cu", "fcc", a=3.8, cubic=True).repeat(8)
+    a = float(np.linalg.norm(prim.cell[0])) * np.sqrt(2)
+    cell = bulk("Cu", "fcc", a=a, cubic=True).repeat(8)
     rng = np.random.default_rng(0)
     symbols = np.array(["Cu"] * len(cell))
     symbols[rng.choice(len(cell), len(cell) // 4, replace=False)] = "Au"
@@ -84,7 +90,7 @@ def transition_temperatures(repeat: int = 8, sweeps: int = 100, equilibration: i
 
     ce, _ = setup()
     atoms = set_composition(supercell(ce, (repeat,) * 3), ["Au", "Cu"], {"Au": 0.25}, seed=0)
-    temps = list(range(1300, 499, -50))
+    temps = list(range(800, 199, -40))
     ours = {}
     cool = temperature_scan(ce, atoms, temps, sweeps, equilibration, seed=0)
     heat = temperature_scan(ce, cool.pop("final_structure"), temps[::-1], sweeps, equilibration, seed=1)
