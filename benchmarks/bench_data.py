@@ -25,7 +25,7 @@ def best_of(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     for name in ("matbench_steels", "matbench_expt_gap", "matbench_mp_e_form",
                  "elastic_tensor_2015", "tawo_dft"):
-        t = best_of(lambda: load(name), repeat=2)
+        t = best_of(lambda name=name: load(name), repeat=2)
         print(f"load {name:24s} {t:8.3f} s")
     formulas = load("matbench_mp_e_form").inputs[:10000]
 

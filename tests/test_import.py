@@ -3,20 +3,15 @@
 import subprocess
 import sys
 
+import pytest
 
-def test_import_is_light() -> None:
+
+@pytest.mark.parametrize("modules", ["matterlearn", "matterlearn.data, matterlearn.datasets, matterlearn.cli"])
+def test_import_is_light(modules: str) -> None:
+    """Importing the package (and the data layer and CLI) loads no torch, pandas, matplotlib
+    or scikit-learn."""
     code = (
-        "import sys, matterlearn; "
-        "heavy = [m for m in ('torch', 'pandas', 'matplotlib', 'sklearn') if m in sys.modules]; "
-        "print(','.join(heavy))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
-
-
-def test_data_and_datasets_import_no_ml_stack() -> None:
-    code = (
-        "import sys, matterlearn.data, matterlearn.datasets, matterlearn.cli; "
+        f"import sys, {modules}; "
         "heavy = [m for m in ('torch', 'pandas', 'matplotlib', 'sklearn') if m in sys.modules]; "
         "print(','.join(heavy))"
     )

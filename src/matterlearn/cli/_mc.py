@@ -26,6 +26,18 @@ def _pairs(text: str | None, what: str) -> dict[str, float]:
     return out
 
 
+def _repeat(text: str) -> list[int]:
+    from ..errors import ParameterError
+
+    try:
+        repeat = [int(v) for v in text.lower().split("x")]
+        if len(repeat) != 3 or min(repeat) < 1:
+            raise ValueError
+    except ValueError:
+        raise ParameterError(f"--supercell '{text}': write three positive integers, e.g. 8x8x8") from None
+    return repeat
+
+
 @mc_app.command()
 def run(
     model: Annotated[Path, typer.Argument(help="Cluster expansion (JSON from `ce fit`).")],
@@ -51,12 +63,7 @@ def run(
     from ..mc import supercell as make_supercell
 
     ce = ClusterExpansion.read(model)
-    try:
-        repeat = [int(v) for v in supercell.lower().split("x")]
-        if len(repeat) != 3 or min(repeat) < 1:
-            raise ValueError
-    except ValueError:
-        raise ParameterError(f"--supercell '{supercell}': write three positive integers, e.g. 8x8x8") from None
+    repeat = _repeat(supercell)
     temps = parse_temperatures(temperatures)
     atoms = make_supercell(ce, repeat)
     species = ce.cluster_space.species
@@ -151,12 +158,7 @@ def phase_diagram_cmd(
     from ..mc import supercell as make_supercell
 
     ce = ClusterExpansion.read(model)
-    try:
-        repeat = [int(v) for v in supercell.lower().split("x")]
-        if len(repeat) != 3 or min(repeat) < 1:
-            raise ValueError
-    except ValueError:
-        raise ParameterError(f"--supercell '{supercell}': write three positive integers, e.g. 6x6x6") from None
+    repeat = _repeat(supercell)
     dmus = _range(mu, "--mu")
     temps = _range(temperatures, "--temperatures")
     atoms = make_supercell(ce, repeat)
@@ -204,8 +206,7 @@ def kmc(
     from ..mc import supercell as make_supercell
 
     ce = ClusterExpansion.read(model)
-    repeat = [int(v) for v in supercell.lower().split("x")]
-    atoms = make_supercell(ce, repeat)
+    atoms = make_supercell(ce, _repeat(supercell))
     comp = _pairs(composition, "--composition")
     if "X" not in comp:
         comp["X"] = vacancies / len(atoms)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data import read_frames, read_table
+from ..data import read_table
 from ..data.splits import matbench_splits
 from ._registry import Dataset, DatasetInfo, register
 

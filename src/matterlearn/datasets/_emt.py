@@ -274,7 +274,7 @@ def emt_potential_frames(
                                    fixcm=False, rng=rng)
                     dyn.run(equilibration_steps)
                     tag = f"{'vacancy_' if with_vacancy else ''}md_{int(round(temp))}K"
-                    for k in range(frames_per_trajectory):
+                    for _ in range(frames_per_trajectory):
                         dyn.run(steps_between_frames)
                         frame = label_with_emt(atoms)
                         frame.info[CONFIG_TYPE_KEY] = tag

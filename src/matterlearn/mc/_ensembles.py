@@ -202,10 +202,11 @@ class _Ensemble(ABC):
         self._after_resume(extra)
 
     def _extra_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays beyond the occupation that a subclass needs saved to resume exactly."""
         return {}
 
-    def _after_resume(self, extra: dict[str, np.ndarray]) -> None:
-        pass
+    def _after_resume(self, extra: dict[str, np.ndarray]) -> None:  # noqa: B027
+        """Restore subclass state from :meth:`_extra_arrays` (nothing by default)."""
 
 
 class CanonicalEnsemble(_Ensemble):
