@@ -153,7 +153,6 @@ def phase_diagram_cmd(
 
     from ..ce import ClusterExpansion
     from ..data import atomic_write_text
-    from ..errors import ParameterError
     from ..mc import phase_diagram
     from ..mc import supercell as make_supercell
 
