@@ -126,3 +126,30 @@ def test_ce_bad_inputs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-
     # an existing database is never overwritten
     _one_line_error(cli, tmp_path, ["ce", "enumerate", "--prim", "fcc", "--species", "Au,Cu",
                                     "--db", db], "exists")
+
+
+def test_label_and_phase_diagram_over_dask(tmp_path: Path) -> None:
+    """The same results through a Dask client (in-process here; a cluster in production)."""
+    distributed = pytest.importorskip("dask.distributed", reason="dask[distributed] not installed")
+    from matterlearn.ce import ClusterExpansion, ClusterSpace
+    from matterlearn.mc import phase_diagram, supercell
+
+    serial, parallel = str(tmp_path / "s.db"), str(tmp_path / "p.db")
+    for path in (serial, parallel):
+        enumerate_to_database(bulk("Cu", a=3.7), ["Au", "Cu"], 3, path)
+    label_database(serial, "emt")
+    with distributed.Client(processes=False, n_workers=2, threads_per_worker=1,
+                            dashboard_address=None) as client:
+        assert label_database(parallel, "emt", client=client)["labelled"] == 10
+        e_s = {r.id: r.REF_energy for r in ase.db.connect(serial).select()}
+        e_p = {r.id: r.REF_energy for r in ase.db.connect(parallel).select()}
+        assert e_s == pytest.approx(e_p, abs=1e-12)
+        cs = ClusterSpace(bulk("Cu", a=3.8), [3.0], ["Au", "Cu"])
+        ecis = np.zeros(cs.n_parameters)
+        ecis[2] = 0.1
+        ce = ClusterExpansion(cs, ecis)
+        atoms = supercell(ce, (2, 2, 2))
+        args = (ce, atoms, "Au", [-0.5, 0.0, 0.5], [400.0, 800.0], 20, 5, 3)
+        here = phase_diagram(*args)
+        there = phase_diagram(*args, client=client)
+        assert here["composition"] == there["composition"]  # same seeds, same numbers
