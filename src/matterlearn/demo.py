@@ -2,8 +2,9 @@
 
 Each stage does real work on real data and adds a section to ``report.html`` and an entry to
 ``summary.json``. Stages so far: the datasets (checked against Matbench's own metadata), the
-elastic moduli, the Ta-W DFT convex hull, and locally generated EMT data for cluster expansions and
-for interatomic potentials. Each pillar adds its stage as it lands.
+elastic moduli, the Ta-W DFT convex hull, locally generated EMT data for cluster expansions and for
+interatomic potentials, a cluster expansion of EMT Au-Cu and of the Ta-W DFT data, and Monte Carlo
+heating and cooling scans of the Au-Cu expansion. Each pillar adds its stage as it lands.
 """
 
 from __future__ import annotations
