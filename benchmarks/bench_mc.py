@@ -83,7 +83,7 @@ def main() -> None:
         transition_temperatures()
 
 
-def transition_temperatures(repeat: int = 8, sweeps: int = 100, equilibration: int = 40) -> None:
+def transition_temperatures(repeat: int = 8, sweeps: int = 400, equilibration: int = 150) -> None:
     """Order-disorder temperature at x(Au) = 0.25 from cooling and heating heat-capacity scans,
     in matterlearn and icet's mchammer, on the same ECIs and the same supercell."""
     from matterlearn.mc import heat_capacity, set_composition, supercell, temperature_scan, transition_temperature

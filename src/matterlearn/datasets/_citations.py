@@ -99,6 +99,15 @@ BIBTEX: dict[str, str] = {
   year    = {2018},
   doi     = {10.1038/sdata.2018.65}
 }""",
+    "Ward2016": """@article{Ward2016,
+  author  = {Ward, Logan and Agrawal, Ankit and Choudhary, Alok and Wolverton, Christopher},
+  title   = {A general-purpose machine learning framework for predicting properties of inorganic materials},
+  journal = {npj Computational Materials},
+  volume  = {2},
+  pages   = {16028},
+  year    = {2016},
+  doi     = {10.1038/npjcompumats.2016.28}
+}""",
     "Ward2018": """@article{Ward2018,
   author  = {Ward, Logan and Dunn, Alexander and Faghaninia, Alireza and Zimmermann, Nils E. R. and Bajaj, Saurabh and Wang, Qi and Montoya, Joseph and Chen, Jiming and Bystrom, Kyle and Dylla, Maxwell and Chard, Kyle and Asta, Mark and Persson, Kristin A. and Snyder, G. Jeffrey and Foster, Ian and Jain, Anubhav},
   title   = {Matminer: An open source toolkit for materials data mining},
