@@ -1,0 +1,75 @@
+"""``matterlearn regress``: property-model benchmarks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+regress_app = typer.Typer(help="Property models: benchmarks with the Matbench protocol.",
+                          no_args_is_help=True)
+
+
+def _load(data: str, target: str | None, features: str) -> tuple[Any, Any, str, Any, str]:
+    """Inputs, targets, task, outer folds and a name, from a dataset name or a CSV file."""
+    import numpy as np
+
+    from ..data import matbench_splits, read_table
+    from ..datasets import info, list_datasets, load
+    from ..errors import ParameterError
+
+    if features != "composition":
+        raise ParameterError("only --features composition is available so far")
+    names = {i.name for i in list_datasets()}
+    if data in names:
+        inf = info(data)
+        if inf.input_type != "composition":
+            raise ParameterError(f"'{data}' holds structures; composition features need formulas")
+        ds = load(data)
+        return ds.inputs, ds.targets, inf.task, ds.folds, data
+    table = read_table(data, target or "target")
+    y = table.targets
+    labels = np.unique(y)
+    # a handful of integer values is a class label (the benchmark then insists on two classes)
+    task = ("classification" if len(labels) <= 10 and np.allclose(labels, np.round(labels))
+            else "regression")
+    return table.formulas, y, task, matbench_splits(y, task), Path(data).name
+
+
+@regress_app.command("benchmark")
+def benchmark_cmd(
+    data: Annotated[str, typer.Argument(help="Dataset name (matterlearn datasets list) or a CSV with a formula column.")],
+    target: Annotated[Optional[str], typer.Option(help="Target column of a CSV.")] = None,
+    model: Annotated[str, typer.Option("--model", help="Models, comma-separated.")] = "rf",
+    features: Annotated[str, typer.Option(help="composition (structure features come later).")] = "composition",
+    seed: Annotated[int, typer.Option(help="Seed of the models and inner CV.")] = 0,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results as JSON.")] = None,
+) -> None:
+    """Nested 5-fold CV (official Matbench folds for Matbench tasks; the same protocol for a
+    CSV): MAE, RMSE, r2, max error and train MAE per fold; ROC-AUC (from probabilities),
+    balanced accuracy, precision, recall, F1 for classifiers."""
+    from ..data import atomic_write_text
+    from ..features import CompositionFeaturizer
+    from ..regress import benchmark
+
+    formulas, y, task, folds, name = _load(data, target, features)
+    X = CompositionFeaturizer().fit_transform(formulas)
+    models = [m.strip() for m in model.split(",") if m.strip()]
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
+        t = bar.add_task("benchmark", total=len(models) * len(folds))
+        result = benchmark(X, y, task, folds, models, seed, name,
+                           lambda m, k, n: bar.update(t, advance=1, description=f"{m} fold {k + 1}"))
+    if json_out is not None:
+        atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+    for m, r in result["models"].items():
+        if task == "regression":
+            verdict = "overfits (train MAE < half the test MAE)" if r["overfitting"] else "ok"
+            typer.echo(f"{m}: MAE {r['mae_mean']:.4g} ± {r['mae_std']:.2g}, r2 {r['r2_mean']:.3f}, "
+                       f"MAE/MAD {r['mae_over_mad']:.3f}; {verdict}")
+        else:
+            typer.echo(f"{m}: ROC-AUC {r['roc_auc_mean']:.3f}, balanced accuracy "
+                       f"{r['balanced_accuracy_mean']:.3f} ± {r['balanced_accuracy_std']:.2g}")

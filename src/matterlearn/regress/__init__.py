@@ -1,0 +1,7 @@
+"""Property models: a model zoo by name and the Matbench benchmark protocol."""
+
+from ._benchmark import benchmark, classification_metrics, regression_metrics
+from ._models import CLASSIFIERS, REGRESSORS, make_model
+
+__all__ = ["REGRESSORS", "CLASSIFIERS", "make_model", "benchmark", "regression_metrics",
+           "classification_metrics"]

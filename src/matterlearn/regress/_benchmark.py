@@ -1,0 +1,100 @@
+"""The Matbench protocol: nested cross-validation with the official outer folds, honest metrics
+per fold (test and train), and their means and spreads."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataFormatError, ParameterError
+from ._models import make_model
+
+__all__ = ["regression_metrics", "classification_metrics", "benchmark"]
+
+log = logging.getLogger(__name__)
+
+
+def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    err = pred - y
+    ss = float(np.sum((y - y.mean()) ** 2))
+    return {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err**2))),
+            "r2": float(1 - np.sum(err**2) / ss) if ss > 0 else float("nan"),
+            "max_error": float(np.max(np.abs(err)))}
+
+
+def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]:
+    """Metrics of a binary classifier; ROC-AUC from the predicted probabilities of class 1."""
+    from sklearn.metrics import (
+        accuracy_score,
+        balanced_accuracy_score,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    label = (proba >= 0.5).astype(int)
+    y = y.astype(int)
+    return {"roc_auc": float(roc_auc_score(y, proba)),
+            "balanced_accuracy": float(balanced_accuracy_score(y, label)),
+            "accuracy": float(accuracy_score(y, label)),
+            "precision": float(precision_score(y, label, zero_division=0)),
+            "recall": float(recall_score(y, label, zero_division=0)),
+            "f1": float(f1_score(y, label, zero_division=0))}
+
+
+def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.ndarray, np.ndarray]],
+              models: Sequence[str], seed: int = 0, dataset: str = "",
+              progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+    """Nested CV: for each outer fold, tune and fit each model on the training part (inner
+    5-fold CV inside :func:`make_model`), then score on the test part and on the training part.
+
+    Returns the JSON of ``matterlearn regress benchmark``.
+    """
+    y = np.asarray(y, dtype=float)
+    if task == "classification":
+        classes = np.unique(y)
+        if len(classes) != 2:
+            raise DataFormatError(
+                f"a classification target needs exactly two classes; this one has {len(classes)} "
+                f"({', '.join(f'{c:g}' for c in classes[:6])}{' ...' if len(classes) > 6 else ''})"
+            )
+        y = (y == classes[1]).astype(float)
+    elif task != "regression":
+        raise ParameterError(f"task must be regression or classification, not {task!r}")
+    out: dict[str, Any] = {"dataset": dataset, "task": task, "n": int(len(y)), "models": {}}
+    mad = float(np.mean(np.abs(y - y.mean())))
+    for name in models:
+        per_fold = []
+        for k, (train, test) in enumerate(folds):
+            if progress:
+                progress(name, k, len(folds))
+            t0 = time.perf_counter()
+            model = make_model(name, task, seed=seed)
+            model.fit(X[train], y[train])
+            if task == "regression":
+                m = regression_metrics(y[test], model.predict(X[test]))
+                m["train_mae"] = regression_metrics(y[train], model.predict(X[train]))["mae"]
+            else:
+                m = classification_metrics(y[test], model.predict_proba(X[test])[:, 1])
+                m["train_roc_auc"] = classification_metrics(
+                    y[train], model.predict_proba(X[train])[:, 1])["roc_auc"]
+            m["best_params"] = {k2.replace("model__", ""): v for k2, v in model.best_params_.items()}
+            m["seconds"] = round(time.perf_counter() - t0, 2)
+            per_fold.append(m)
+        summary: dict[str, Any] = {"folds": per_fold}
+        keys = [k for k, v in per_fold[0].items() if isinstance(v, float)]
+        for key in keys:
+            vals = np.array([f[key] for f in per_fold])
+            summary[f"{key}_mean"] = float(vals.mean())
+            summary[f"{key}_std"] = float(vals.std())
+        if task == "regression":
+            summary["mae_over_mad"] = summary["mae_mean"] / mad if mad > 0 else float("nan")
+            summary["overfitting"] = bool(summary["train_mae_mean"] < 0.5 * summary["mae_mean"])
+        out["models"][name] = summary
+        log.info("%s: done", name)
+    return out

@@ -1,0 +1,72 @@
+"""The model zoo: scikit-learn pipelines by name, with hyperparameters chosen by inner
+cross-validation on the training data only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ParameterError
+
+__all__ = ["REGRESSORS", "CLASSIFIERS", "make_model"]
+
+REGRESSORS = ("ridge", "lasso", "knn", "rf", "svr", "gbr", "mlp")
+CLASSIFIERS = ("logreg", "knn", "rf", "svc", "gbc", "mlp")
+
+
+def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: int = 5,
+               n_jobs: int = 1) -> Any:
+    """An unfitted estimator: scaling (where the model needs it) and the model, wrapped in a
+    grid search over a small, sensible grid with ``inner_folds``-fold CV.
+
+    Every fit therefore tunes on the data it is given: inside an outer CV fold that is the
+    fold's training part only, so nothing leaks from the test part.
+    """
+    from sklearn.ensemble import (
+        GradientBoostingClassifier,
+        GradientBoostingRegressor,
+        RandomForestClassifier,
+        RandomForestRegressor,
+    )
+    from sklearn.linear_model import Lasso, LogisticRegression, Ridge
+    from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
+    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC, SVR
+
+    reg = task == "regression"
+    if task not in ("regression", "classification"):
+        raise ParameterError(f"task must be regression or classification, not {task!r}")
+    zoo: dict[str, tuple[Any, dict[str, list[Any]], bool]] = {
+        "ridge": (Ridge(), {"model__alpha": [1e-3, 1e-2, 1e-1, 1, 10, 100]}, True),
+        "lasso": (Lasso(max_iter=20000), {"model__alpha": [1e-4, 1e-3, 1e-2, 1e-1, 1]}, True),
+        "logreg": (LogisticRegression(max_iter=5000), {"model__C": [0.01, 0.1, 1, 10, 100]}, True),
+        "knn": (KNeighborsRegressor() if reg else KNeighborsClassifier(),
+                {"model__n_neighbors": [3, 5, 10, 20], "model__weights": ["uniform", "distance"]},
+                True),
+        "rf": (RandomForestRegressor(n_estimators=300, random_state=seed, n_jobs=n_jobs) if reg
+               else RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=n_jobs),
+               {"model__max_features": [0.33, 1.0]}, False),
+        "svr": (SVR(), {"model__C": [1, 10, 100], "model__gamma": ["scale", 0.01]}, True),
+        "svc": (SVC(probability=True, random_state=seed),
+                {"model__C": [1, 10, 100], "model__gamma": ["scale", 0.01]}, True),
+        "gbr": (GradientBoostingRegressor(random_state=seed, n_estimators=500, subsample=0.8),
+                {"model__learning_rate": [0.03, 0.1], "model__max_depth": [3, 5]}, False),
+        "gbc": (GradientBoostingClassifier(random_state=seed, n_estimators=300, subsample=0.8),
+                {"model__learning_rate": [0.05, 0.1], "model__max_depth": [3, 5]}, False),
+        "mlp": (MLPRegressor(hidden_layer_sizes=(128, 64), max_iter=2000, early_stopping=True,
+                             random_state=seed) if reg else
+                MLPClassifier(hidden_layer_sizes=(128, 64), max_iter=2000, early_stopping=True,
+                              random_state=seed),
+                {"model__alpha": [1e-4, 1e-2]}, True),
+    }
+    allowed = REGRESSORS if reg else CLASSIFIERS
+    if name not in allowed:
+        raise ParameterError(f"unknown {task} model {name!r}; choose from {', '.join(allowed)}")
+    model, grid, scale = zoo[name]
+    steps = ([("scale", StandardScaler())] if scale else []) + [("model", model)]
+    cv = (KFold(inner_folds, shuffle=True, random_state=seed) if reg
+          else StratifiedKFold(inner_folds, shuffle=True, random_state=seed))
+    scoring = "neg_mean_absolute_error" if reg else "roc_auc"
+    return GridSearchCV(Pipeline(steps), grid, cv=cv, scoring=scoring, n_jobs=n_jobs, refit=True)

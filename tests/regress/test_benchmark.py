@@ -1,0 +1,85 @@
+"""The benchmark protocol and the `matterlearn regress benchmark` command."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matterlearn.regress import classification_metrics, make_model, regression_metrics
+
+from ..conftest import files_in
+
+
+def _csv(tmp_path: Path, n: int = 60, classes: int = 0) -> Path:
+    rng = np.random.default_rng(0)
+    rows = ["formula,y"]
+    for _ in range(n):
+        a, b = rng.integers(1, 5, 2)
+        x = a / (a + b)
+        y = int(rng.integers(classes)) if classes else 3 * x + rng.normal(0, 0.05)
+        rows.append(f"Fe{a}Ni{b},{y}")
+    p = tmp_path / "d.csv"
+    p.write_text("\n".join(rows) + "\n")
+    return p
+
+
+def test_metrics() -> None:
+    y = np.array([1.0, 2.0, 3.0])
+    m = regression_metrics(y, y + np.array([0.0, 0.5, -1.0]))
+    assert m["mae"] == pytest.approx(0.5) and m["max_error"] == 1.0
+    assert m["r2"] == pytest.approx(1 - 1.25 / 2)
+    c = classification_metrics(np.array([0, 0, 1, 1]), np.array([0.1, 0.6, 0.4, 0.9]))
+    assert c["roc_auc"] == pytest.approx(0.75)  # from probabilities, not labels
+    assert c["balanced_accuracy"] == pytest.approx(0.5)
+
+
+def test_unknown_model() -> None:
+    from matterlearn.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="unknown regression model 'svc'"):
+        make_model("svc", "regression")
+
+
+def test_benchmark_command(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("regress", "benchmark", str(_csv(tmp_path)), "--target", "y",
+                         "--model", "ridge,knn", "--json", str(tmp_path / "r.json"))
+    assert code == 0, err
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["task"] == "regression" and r["n"] == 60 and len(r["models"]["ridge"]["folds"]) == 5
+    for key in ("mae_mean", "mae_std", "rmse_mean", "r2_mean", "max_error_mean", "mae_over_mad",
+                "train_mae_mean"):
+        assert key in r["models"]["ridge"]
+    assert r["models"]["ridge"]["mae_over_mad"] < 0.5  # the target is linear in x(Fe)
+
+
+@pytest.mark.parametrize("case, fragment", [
+    ("missing column", "no target column 'gap' (columns: formula, y)"),
+    ("bad formula", "unknown element 'Xx'"),
+    ("three classes", "exactly two classes; this one has 3"),
+])
+def test_benchmark_bad_input(cli, tmp_path: Path, case: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
+    if case == "missing column":
+        args = [str(_csv(tmp_path)), "--target", "gap"]
+    elif case == "bad formula":
+        p = tmp_path / "bad.csv"
+        p.write_text("formula,y\nFe2O3,1\nXx2O3,2\n")
+        args = [str(p), "--target", "y"]
+    else:
+        args = [str(_csv(tmp_path, classes=3)), "--target", "y", "--model", "logreg"]
+    before = files_in(tmp_path)
+    code, _, err = cli("regress", "benchmark", *args, "--json", str(tmp_path / "o.json"))
+    assert code == 1 and len(err.strip().splitlines()) == 1 and fragment in err, err
+    assert files_in(tmp_path) == before
+
+
+@pytest.mark.slow
+def test_steels_random_forest_matches_leaderboard() -> None:
+    from matterlearn.datasets import load
+    from matterlearn.features import CompositionFeaturizer
+    from matterlearn.regress import benchmark
+
+    ds = load("matbench_steels")
+    X = CompositionFeaturizer().fit_transform(ds.inputs)
+    r = benchmark(X, ds.targets, "regression", ds.folds, ["rf"], dataset="matbench_steels")
+    assert r["models"]["rf"]["mae_mean"] <= 105.0  # measured 104.0 MPa (leaderboard RF 103.5)
