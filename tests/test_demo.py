@@ -11,7 +11,8 @@ def _check(out: Path) -> dict:  # type: ignore[type-arg]
     assert "https://" not in html and "<script" not in html
     st = summary["stages"]
     assert set(st) == {"datasets", "elastic", "tawo", "emt_alloy", "emt_potential", "ce_aucu",
-                       "ce_tawo", "mc_aucu"}
+                       "ce_tawo", "mc_aucu", "regress_steels"}
+    assert st["regress_steels"]["ridge"]["mae_mean"] < 200  # MPa
     assert 150 < st["mc_aucu"]["cooling"]["transition_temperature"] < 1000
     assert st["ce_tawo"]["ground_states_reproduced"] and st["ce_tawo"]["rmse_cv"] < 2.5
     assert st["ce_aucu"]["ground_states_reproduced"]
@@ -41,3 +42,4 @@ def test_full_demo(tmp_path: Path) -> None:
     _check(tmp_path)
     assert summary["stages"]["emt_alloy"]["relaxed"] is True
     assert "matbench_mp_e_form" in summary["stages"]["datasets"]
+    assert summary["stages"]["regress_steels"]["rf"]["mae_mean"] <= 105

@@ -3,8 +3,9 @@
 Each stage does real work on real data and adds a section to ``report.html`` and an entry to
 ``summary.json``. Stages so far: the datasets (checked against Matbench's own metadata), the
 elastic moduli, the Ta-W DFT convex hull, locally generated EMT data for cluster expansions and for
-interatomic potentials, a cluster expansion of EMT Au-Cu and of the Ta-W DFT data, and Monte Carlo
-heating and cooling scans of the Au-Cu expansion. Each pillar adds its stage as it lands.
+interatomic potentials, a cluster expansion of EMT Au-Cu and of the Ta-W DFT data, Monte Carlo
+heating and cooling scans of the Au-Cu expansion, and a property-model benchmark on steels. Each
+pillar adds its stage as it lands.
 """
 
 from __future__ import annotations
@@ -349,6 +350,30 @@ def _stage_mc_aucu(report: Any, quick: bool, context: dict[str, Any]) -> dict[st
     return {"n_sites": cooling["n_sites"], **out, "hysteresis_K": tc[1] - tc[0]}
 
 
+def _stage_regress_steels(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
+    from .datasets import load
+    from .features import CompositionFeaturizer
+    from .regress import benchmark
+
+    ds = load("matbench_steels")
+    X = CompositionFeaturizer().fit_transform(ds.inputs)
+    models = ["ridge", "knn"] if quick else ["ridge", "knn", "rf", "gbr"]
+    result = benchmark(X, ds.targets, "regression", ds.folds, models, dataset="matbench_steels")
+    report.heading("Property models: matbench_steels (yield strength)")
+    report.paragraph(
+        "148 composition features (Magpie statistics, stoichiometry, valence, ionic character); "
+        "nested 5-fold cross-validation on the official Matbench folds, hyperparameters tuned on "
+        "each outer training part. Leaderboard for scale: RF 103.5 MPa, MODNet 87.8 MPa."
+    )
+    rows = []
+    for name, r in result["models"].items():
+        rows.append([name, r["mae_mean"], r["mae_std"], r["r2_mean"], r["train_mae_mean"],
+                     "overfits" if r["overfitting"] else "ok"])
+    report.table(["model", "MAE (MPa)", "std", "r2", "train MAE", "train vs test"], rows)
+    return {name: {k: v for k, v in r.items() if k != "folds"}
+            for name, r in result["models"].items()}
+
+
 #: The stages, in order: (key, title, function).
 STAGES: list[tuple[str, str, Stage]] = [
     ("datasets", "bundled datasets", _stage_datasets),
@@ -359,6 +384,7 @@ STAGES: list[tuple[str, str, Stage]] = [
     ("ce_aucu", "cluster expansion Au-Cu (EMT)", _stage_ce_aucu),
     ("ce_tawo", "cluster expansion Ta-W (DFT)", _stage_ce_tawo),
     ("mc_aucu", "Monte Carlo Au-Cu", _stage_mc_aucu),
+    ("regress_steels", "steels benchmark", _stage_regress_steels),
 ]
 
 

@@ -43,7 +43,8 @@ def test_unknown_model() -> None:
 
 def test_benchmark_command(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     code, out, err = cli("regress", "benchmark", str(_csv(tmp_path)), "--target", "y",
-                         "--model", "ridge,knn", "--json", str(tmp_path / "r.json"))
+                         "--model", "ridge,knn", "--json", str(tmp_path / "r.json"),
+                         "--out", str(tmp_path / "rep"))
     assert code == 0, err
     r = json.loads((tmp_path / "r.json").read_text())
     assert r["task"] == "regression" and r["n"] == 60 and len(r["models"]["ridge"]["folds"]) == 5
@@ -51,6 +52,8 @@ def test_benchmark_command(cli, tmp_path: Path) -> None:  # type: ignore[no-unty
                 "train_mae_mean"):
         assert key in r["models"]["ridge"]
     assert r["models"]["ridge"]["mae_over_mad"] < 0.5  # the target is linear in x(Fe)
+    html = (tmp_path / "rep" / "regress.html").read_text()
+    assert html.count("data:image/png") == 3 and "verdict" in html
 
 
 @pytest.mark.parametrize("case, fragment", [
@@ -83,3 +86,40 @@ def test_steels_random_forest_matches_leaderboard() -> None:
     X = CompositionFeaturizer().fit_transform(ds.inputs)
     r = benchmark(X, ds.targets, "regression", ds.folds, ["rf"], dataset="matbench_steels")
     assert r["models"]["rf"]["mae_mean"] <= 105.0  # measured 104.0 MPa (leaderboard RF 103.5)
+
+
+def test_fit_and_predict_round_trip(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data = _csv(tmp_path)
+    code, _, err = cli("regress", "fit", str(data), "--target", "y", "--model", "ridge",
+                       "-o", str(tmp_path / "m.skops"))
+    assert code == 0, err
+    (tmp_path / "new.csv").write_text("formula\nFe1Ni1\nFe3Ni1\n")
+    code, _, err = cli("regress", "predict", str(tmp_path / "m.skops"), str(tmp_path / "new.csv"),
+                       "-o", str(tmp_path / "p.csv"))
+    assert code == 0, err
+    rows = (tmp_path / "p.csv").read_text().splitlines()
+    assert rows[0] == "formula,predicted_y"
+    values = [float(r.split(",")[1]) for r in rows[1:]]
+    assert values[0] == pytest.approx(1.5, abs=0.2) and values[1] == pytest.approx(2.25, abs=0.2)
+    (tmp_path / "junk.skops").write_text("not a model")
+    code, _, err = cli("regress", "predict", str(tmp_path / "junk.skops"), str(tmp_path / "new.csv"),
+                       "-o", str(tmp_path / "q.csv"))
+    assert code == 1 and "not a matterlearn model" in err and not (tmp_path / "q.csv").exists()
+
+
+def test_classification_report(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(1)
+    rows = ["formula,metal"]
+    for _ in range(80):
+        a = int(rng.integers(1, 6))
+        rows.append(f"Cu{a}O{6 - a},{int(a > 3)}")
+    (tmp_path / "c.csv").write_text("\n".join(rows) + "\n")
+    code, _, err = cli("regress", "benchmark", str(tmp_path / "c.csv"), "--target", "metal",
+                       "--model", "logreg", "--json", str(tmp_path / "c.json"), "--out",
+                       str(tmp_path / "rep"))
+    assert code == 0, err
+    r = json.loads((tmp_path / "c.json").read_text())["models"]["logreg"]
+    for key in ("roc_auc_mean", "balanced_accuracy_mean", "accuracy_mean", "precision_mean",
+                "recall_mean", "f1_mean", "roc_auc_std"):
+        assert key in r
+    assert r["roc_auc_mean"] > 0.95

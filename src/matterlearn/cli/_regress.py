@@ -45,6 +45,7 @@ def benchmark_cmd(
     model: Annotated[str, typer.Option("--model", help="Models, comma-separated.")] = "rf",
     features: Annotated[str, typer.Option(help="composition (structure features come later).")] = "composition",
     seed: Annotated[int, typer.Option(help="Seed of the models and inner CV.")] = 0,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report.")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results as JSON.")] = None,
 ) -> None:
     """Nested 5-fold CV (official Matbench folds for Matbench tasks; the same protocol for a
@@ -55,14 +56,22 @@ def benchmark_cmd(
     from ..regress import benchmark
 
     formulas, y, task, folds, name = _load(data, target, features)
-    X = CompositionFeaturizer().fit_transform(formulas)
+    featurizer = CompositionFeaturizer()
+    X = featurizer.fit_transform(formulas)
     models = [m.strip() for m in model.split(",") if m.strip()]
     from rich.progress import BarColumn, Progress, TextColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
         t = bar.add_task("benchmark", total=len(models) * len(folds))
+        predictions: dict[str, Any] = {}
         result = benchmark(X, y, task, folds, models, seed, name,
-                           lambda m, k, n: bar.update(t, advance=1, description=f"{m} fold {k + 1}"))
+                           lambda m, k, n: bar.update(t, advance=1, description=f"{m} fold {k + 1}"),
+                           predictions)
+    if out is not None:
+        from ..report import regress_report
+
+        yy = y if task == "regression" else (y == max(y)).astype(float)
+        regress_report(result, X, yy, folds, predictions, featurizer.feature_labels(), out, seed)
     if json_out is not None:
         atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
     for m, r in result["models"].items():
@@ -73,3 +82,58 @@ def benchmark_cmd(
         else:
             typer.echo(f"{m}: ROC-AUC {r['roc_auc_mean']:.3f}, balanced accuracy "
                        f"{r['balanced_accuracy_mean']:.3f} ± {r['balanced_accuracy_std']:.2g}")
+
+
+@regress_app.command("fit")
+def fit_cmd(
+    data: Annotated[str, typer.Argument(help="Dataset name or a CSV with a formula column.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (skops).")],
+    target: Annotated[Optional[str], typer.Option(help="Target column of a CSV.")] = None,
+    model: Annotated[str, typer.Option("--model", help="Model name.")] = "rf",
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """Tune (inner 5-fold CV) and fit one model on all the data; save it with its feature recipe."""
+    from ..features import CompositionFeaturizer
+    from ..regress import make_model, save_model
+
+    formulas, y, task, _, name = _load(data, target, "composition")
+    featurizer = CompositionFeaturizer()
+    X = featurizer.fit_transform(formulas)
+    est = make_model(model, task, seed=seed).fit(X, y)
+    save_model(out, est, {"features": "composition", "featurizer": {
+        "magpie": True, "stoichiometry": True, "valence": True, "ionic": True},
+        "target": target or "target", "task": task, "model": model, "data": name,
+        "n_train": int(len(y)), "best_params": {k.replace("model__", ""): v
+                                               for k, v in est.best_params_.items()}})
+    typer.echo(f"fitted {model} on {len(y)} entries of {name}; wrote {out}")
+
+
+@regress_app.command("predict")
+def predict_cmd(
+    model_file: Annotated[Path, typer.Argument(help="Model file from `regress fit`.")],
+    data: Annotated[str, typer.Argument(help="CSV with a formula column.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Predictions CSV to write.")],
+) -> None:
+    """Predict the target of every formula of a CSV."""
+    import csv
+    import io
+
+    from ..data import atomic_write_text, read_table
+    from ..features import CompositionFeaturizer
+    from ..regress import load_model
+
+    est, recipe = load_model(model_file)
+    table = read_table(data, None)
+    X = CompositionFeaturizer(**recipe["featurizer"]).fit_transform(table.formulas)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    if recipe["task"] == "classification":
+        p = est.predict_proba(X)[:, 1]
+        w.writerow(["formula", f"probability_{recipe['target']}"])
+    else:
+        p = est.predict(X)
+        w.writerow(["formula", f"predicted_{recipe['target']}"])
+    for f, v in zip(table.formulas, p):
+        w.writerow([f, repr(float(v))])
+    atomic_write_text(out, buf.getvalue())
+    typer.echo(f"wrote {len(p)} predictions to {out}")

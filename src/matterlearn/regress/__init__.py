@@ -2,6 +2,7 @@
 
 from ._benchmark import benchmark, classification_metrics, regression_metrics
 from ._models import CLASSIFIERS, REGRESSORS, make_model
+from ._persist import load_model, save_model
 
 __all__ = ["REGRESSORS", "CLASSIFIERS", "make_model", "benchmark", "regression_metrics",
-           "classification_metrics"]
+           "classification_metrics", "save_model", "load_model"]

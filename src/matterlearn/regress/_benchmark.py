@@ -49,11 +49,13 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]
 
 def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.ndarray, np.ndarray]],
               models: Sequence[str], seed: int = 0, dataset: str = "",
-              progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+              progress: Callable[[str, int, int], None] | None = None,
+              predictions: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
     """Nested CV: for each outer fold, tune and fit each model on the training part (inner
     5-fold CV inside :func:`make_model`), then score on the test part and on the training part.
 
-    Returns the JSON of ``matterlearn regress benchmark``.
+    Returns the JSON of ``matterlearn regress benchmark``. If ``predictions`` is a dict, it
+    receives each model's out-of-fold predictions (probabilities of class 1 for classifiers).
     """
     y = np.asarray(y, dtype=float)
     if task == "classification":
@@ -70,6 +72,7 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
     mad = float(np.mean(np.abs(y - y.mean())))
     for name in models:
         per_fold = []
+        oof = np.full(len(y), np.nan)
         for k, (train, test) in enumerate(folds):
             if progress:
                 progress(name, k, len(folds))
@@ -77,10 +80,12 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
             model = make_model(name, task, seed=seed)
             model.fit(X[train], y[train])
             if task == "regression":
-                m = regression_metrics(y[test], model.predict(X[test]))
+                oof[test] = model.predict(X[test])
+                m = regression_metrics(y[test], oof[test])
                 m["train_mae"] = regression_metrics(y[train], model.predict(X[train]))["mae"]
             else:
-                m = classification_metrics(y[test], model.predict_proba(X[test])[:, 1])
+                oof[test] = model.predict_proba(X[test])[:, 1]
+                m = classification_metrics(y[test], oof[test])
                 m["train_roc_auc"] = classification_metrics(
                     y[train], model.predict_proba(X[train])[:, 1])["roc_auc"]
             m["best_params"] = {k2.replace("model__", ""): v for k2, v in model.best_params_.items()}
@@ -96,5 +101,7 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
             summary["mae_over_mad"] = summary["mae_mean"] / mad if mad > 0 else float("nan")
             summary["overfitting"] = bool(summary["train_mae_mean"] < 0.5 * summary["mae_mean"])
         out["models"][name] = summary
+        if predictions is not None:
+            predictions[name] = oof
         log.info("%s: done", name)
     return out

@@ -1,0 +1,125 @@
+"""The property-model benchmark report: parity, residuals, ROC, learning curve, permutation
+importance, overfitting warnings and a verdict per model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._html import HTMLReport, new_figure
+
+__all__ = ["regress_report"]
+
+
+def _verdict(task: str, r: dict[str, Any]) -> str:
+    if task == "regression":
+        rel = r["mae_over_mad"]
+        quality = ("excellent" if rel < 0.2 else "good" if rel < 0.4 else "fair" if rel < 0.7
+                   else "barely better than the mean")
+        over = " It overfits: training error under half the test error." if r["overfitting"] else ""
+        return f"MAE is {rel:.2f} of the target's mean absolute deviation: {quality}.{over}"
+    auc = r["roc_auc_mean"]
+    quality = "excellent" if auc > 0.95 else "good" if auc > 0.85 else "fair" if auc > 0.7 else "weak"
+    return (f"ROC-AUC {auc:.3f} ({quality}); balanced accuracy {r['balanced_accuracy_mean']:.3f}.")
+
+
+def regress_report(result: dict[str, Any], X: np.ndarray, y: np.ndarray,
+                   folds: Sequence[tuple[np.ndarray, np.ndarray]],
+                   predictions: dict[str, np.ndarray], labels: Sequence[str],
+                   folder: str | os.PathLike[str], seed: int = 0) -> Path:
+    """Write ``folder/regress.html`` for a :func:`~matterlearn.regress.benchmark` result."""
+    from sklearn.inspection import permutation_importance
+    from sklearn.metrics import roc_curve
+
+    from ..regress import make_model
+
+    folder = Path(folder)
+    task = result["task"]
+    rep = HTMLReport(f"Benchmark: {result['dataset']}")
+    rep.paragraph(f"{result['n']} entries, {task}, nested 5-fold cross-validation "
+                  "(hyperparameters tuned on each outer training part only).")
+    key = "mae_mean" if task == "regression" else "roc_auc_mean"
+    best = (min if task == "regression" else max)(result["models"], key=lambda m: result["models"][m][key])
+    rows = []
+    for name, r in result["models"].items():
+        if task == "regression":
+            rows.append([name, r["mae_mean"], r["mae_std"], r["rmse_mean"], r["r2_mean"],
+                         r["train_mae_mean"], _verdict(task, r)])
+        else:
+            rows.append([name, r["roc_auc_mean"], r["balanced_accuracy_mean"], r["precision_mean"],
+                         r["recall_mean"], r["f1_mean"], _verdict(task, r)])
+        if task == "regression" and r["overfitting"]:
+            rep.paragraph(f"{name}: training MAE {r['train_mae_mean']:.4g} is far below the test "
+                          f"MAE {r['mae_mean']:.4g}; the model memorises its training data.",
+                          kind="warn")
+    header = (["model", "MAE", "MAE std", "RMSE", "r2", "train MAE", "verdict"] if task == "regression"
+              else ["model", "ROC-AUC", "balanced acc.", "precision", "recall", "F1", "verdict"])
+    rep.table(header, rows)
+    fig = new_figure(10, 4)
+    ax1, ax2 = fig.subplots(1, 2)
+    for name, p in predictions.items():
+        ok = np.isfinite(p)
+        if task == "regression":
+            ax1.plot(y[ok], p[ok], ".", ms=3, alpha=0.5, label=name)
+            ax2.hist(p[ok] - y[ok], bins=50, histtype="step", label=name)
+        else:
+            fpr, tpr, _ = roc_curve(y[ok].astype(int), p[ok])
+            ax1.plot(fpr, tpr, label=f"{name} (AUC {result['models'][name]['roc_auc_mean']:.3f})")
+            ax2.hist(p[ok][y[ok] == 1], bins=30, histtype="step", label=f"{name}: class 1")
+            ax2.hist(p[ok][y[ok] == 0], bins=30, histtype="step", ls="--", label=f"{name}: class 0")
+    if task == "regression":
+        lim = [np.nanmin(y), np.nanmax(y)]
+        ax1.plot(lim, lim, "k--", lw=1)
+        ax1.set_xlabel("target")
+        ax1.set_ylabel("out-of-fold prediction")
+        ax2.set_xlabel("residual")
+        rep_caption = "Parity and residuals of the out-of-fold predictions."
+    else:
+        ax1.plot([0, 1], [0, 1], "k--", lw=1)
+        ax1.set_xlabel("false positive rate")
+        ax1.set_ylabel("true positive rate")
+        ax2.set_xlabel("predicted probability")
+        rep_caption = "ROC curves and predicted probabilities (out of fold)."
+    ax1.legend(fontsize=8)
+    ax2.legend(fontsize=8)
+    rep.figure(fig, rep_caption)
+    # learning curve and permutation importance of the best model on the first outer fold
+    train, test = folds[0]
+    model = make_model(best, task, seed=seed).fit(X[train], y[train])
+    params = model.best_params_
+    sizes, scores = [], []
+    rng = np.random.default_rng(seed)
+    for frac in (0.1, 0.2, 0.4, 0.7, 1.0):
+        sub = rng.permutation(train)[: max(10, int(frac * len(train)))]
+        est = make_model(best, task, seed=seed).estimator.set_params(**params).fit(X[sub], y[sub])
+        if task == "regression":
+            scores.append(float(np.mean(np.abs(est.predict(X[test]) - y[test]))))
+        else:
+            from sklearn.metrics import roc_auc_score
+
+            scores.append(float(roc_auc_score(y[test].astype(int), est.predict_proba(X[test])[:, 1])))
+        sizes.append(len(sub))
+    fig = new_figure(5, 3.5)
+    ax = fig.subplots()
+    ax.plot(sizes, scores, "o-")
+    ax.set_xscale("log")
+    ax.set_xlabel("training entries")
+    ax.set_ylabel("test MAE" if task == "regression" else "test ROC-AUC")
+    rep.figure(fig, f"Learning curve of {best} on the first outer fold.")
+    imp = permutation_importance(model.best_estimator_, X[test], y[test], n_repeats=5,
+                                 random_state=seed,
+                                 scoring="neg_mean_absolute_error" if task == "regression" else "roc_auc")
+    order = np.argsort(-imp.importances_mean)[:20]
+    fig = new_figure(6, 5)
+    ax = fig.subplots()
+    ax.barh([labels[i] for i in order][::-1], imp.importances_mean[order][::-1],
+            xerr=imp.importances_std[order][::-1])
+    ax.set_xlabel("permutation importance")
+    rep.figure(fig, f"Top 20 features of {best} (first outer fold's test part).")
+    folder.mkdir(parents=True, exist_ok=True)
+    rep.write(folder / "regress.html")
+    return folder / "regress.html"
