@@ -34,7 +34,8 @@ def parse_temperatures(text: str) -> list[float]:
 
 
 def supercell(expansion: ClusterExpansion, repeat: Sequence[int]) -> Atoms:
-    """The expansion's primitive cell repeated ``repeat`` times, filled with its first species."""
+    """The expansion's primitive cell repeated ``repeat`` times; each site holds its last allowed
+    species (the heaviest), to be replaced by :func:`set_composition` or an ensemble."""
     cs = expansion.cluster_space
     atoms = cs.prim.repeat(tuple(int(r) for r in repeat))
     per_site = [cs.chemical_symbols[i % len(cs.prim)] for i in range(len(atoms))]
