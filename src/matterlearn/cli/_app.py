@@ -12,6 +12,7 @@ from .. import __version__
 from ._ce import ce_app
 from ._data import data_app
 from ._mc import mc_app
+from ._mlip import mlip_app
 from ._regress import regress_app
 from ._datasets import datasets_app
 
@@ -28,6 +29,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(ce_app, name="ce")
 app.add_typer(mc_app, name="mc")
 app.add_typer(regress_app, name="regress")
+app.add_typer(mlip_app, name="mlip")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,152 @@
+"""``matterlearn mlip``: train, test and run interatomic potentials."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+mlip_app = typer.Typer(help="Interatomic potentials: train, test, molecular dynamics.", no_args_is_help=True)
+
+
+def _write_json(path: Path | None, payload: dict[str, Any]) -> None:
+    if path is not None:
+        from ..data import atomic_write_text
+
+        atomic_write_text(path, json.dumps(payload, indent=2, default=float) + "\n")
+
+
+def _read(source: str, require: list[str]) -> list:  # type: ignore[type-arg]
+    from ..data import read_frames
+
+    return read_frames(source, require=require)
+
+
+@mlip_app.command("train")
+def train(
+    data: Annotated[str, typer.Argument(help="Training frames: extxyz file or ASE database.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Potential file to write (JSON).")],
+    model: Annotated[str, typer.Option("--model", help="Potential kind (mtp).")] = "mtp",
+    level: Annotated[int, typer.Option("--level", help="MTP level (8, 12, 16, 20, 24).")] = 16,
+    cutoff: Annotated[float, typer.Option("--cutoff", help="Cutoff radius (Å).")] = 5.0,
+    weights: Annotated[str, typer.Option("--weights", help="Loss weights.")] = "energy=1,forces=0.01,stress=0.001",
+    valid: Annotated[str | None, typer.Option("--valid", help="Validation frames.")] = None,
+    max_iter: Annotated[int, typer.Option("--max-iter", help="L-BFGS iterations (0: linear fit only).")] = 400,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds for the nonlinear fit.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the initial radial coefficients.")] = 0,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="Checkpoint file (resumable).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Start from --checkpoint if it exists.")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the training history and errors.")] = None,
+) -> None:
+    """Fit a potential to energies, forces and stresses."""
+    from rich.console import Console
+
+    from ..errors import ParameterError
+    from ..mlip import error_report, parse_weights, train_mtp
+
+    if model != "mtp":
+        raise ParameterError(f"unknown model {model!r}; this version trains mtp")
+    w = parse_weights(weights)
+    require = [k for k in ("energy", "forces") if w[k] > 0]
+    frames = _read(data, require)
+    vframes = _read(valid, require) if valid else None
+    console = Console(stderr=True)
+
+    def show(rec: dict[str, Any]) -> None:
+        keys = [k for k in rec if k.endswith(("_meV", "_meV_per_A", "_GPa"))]
+        console.print(f"[{rec['seconds']:7.1f} s] iter {rec['iterations']:4d}  "
+                      + "  ".join(f"{k}={rec[k]:.3g}" for k in keys))
+
+    pot, history = train_mtp(frames, level=level, cutoff=cutoff, weights=w, valid=vframes, max_iter=max_iter,
+                             time_limit=time_limit, seed=seed, checkpoint=checkpoint, resume=resume, callback=show)
+    pot.save(output)
+    payload: dict[str, Any] = {"model": model, "level": level, "n_frames": len(frames), "history": history,
+                               "train": {k: v for k, v in error_report(pot, frames).items() if k != "by_config_type"}}
+    if vframes:
+        payload["valid"] = {k: v for k, v in error_report(pot, vframes).items() if k != "by_config_type"}
+    _write_json(json_out, payload)
+    typer.echo(f"wrote {output}")
+
+
+@mlip_app.command("test")
+def test(
+    potential: Annotated[Path, typer.Argument(help="Potential file.")],
+    data: Annotated[str, typer.Argument(help="Labelled frames: extxyz file or ASE database.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the error report.")] = None,
+) -> None:
+    """Error report: energy, energy per atom, forces and stress, overall and per config_type."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..mlip import error_report, load_potential
+
+    pot = load_potential(potential)
+    frames = _read(data, [])
+    rep = error_report(pot, frames)
+    table = Table(title=f"{potential.name} on {data} ({rep['n_frames']} frames, {rep['n_atoms']} atoms)")
+    for col in ("group", "E/atom RMSE (meV)", "E/atom MAE (meV)", "F RMSE (meV/Å)", "F MAE (meV/Å)",
+                "F rel. RMSE", "S RMSE (GPa)"):
+        table.add_column(col)
+
+    def row(name: str, b: dict[str, Any]) -> None:
+        f = b.get("forces_meV_per_A", {})
+
+        def fmt(v: Any) -> str:
+            return "-" if v is None else f"{v:.3g}"
+        table.add_row(name, fmt(b["energy_per_atom_meV"].get("rmse")), fmt(b["energy_per_atom_meV"].get("mae")),
+                      fmt(f.get("rmse")), fmt(f.get("mae")), fmt(b.get("forces_relative_rmse")),
+                      fmt(b["stress_GPa"].get("rmse")))
+
+    row("all", rep)
+    for name, b in rep["by_config_type"].items():
+        row(name, b)
+    Console().print(table)
+    _write_json(json_out, rep)
+
+
+@mlip_app.command("md")
+def md(
+    potential: Annotated[Path, typer.Argument(help="Potential file.")],
+    structure: Annotated[str, typer.Argument(help="Starting structure (any ASE-readable file).")],
+    trajectory: Annotated[Path, typer.Option("--trajectory", help="extxyz file to write.")],
+    temperature: Annotated[float, typer.Option("--temperature", help="Temperature (K).")] = 300.0,
+    steps: Annotated[int, typer.Option("--steps", help="Number of steps.")] = 1000,
+    timestep: Annotated[float, typer.Option("--timestep", help="Time step (fs).")] = 1.0,
+    ensemble: Annotated[str, typer.Option("--ensemble", help="nve, nvt or npt.")] = "nvt",
+    interval: Annotated[int, typer.Option("--interval", help="Write every N steps.")] = 10,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of velocities and noise.")] = 0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write a summary.")] = None,
+) -> None:
+    """Molecular dynamics with a potential, on ASE's integrators."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from ..data import read_structure
+    from ..mlip import MLIPCalculator, load_potential, run_md
+
+    pot = load_potential(potential)
+    atoms = read_structure(structure)
+    pot.check_species(atoms, structure)
+    calc = MLIPCalculator(pot)
+    with Progress(TextColumn("MD"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=True) as bar:
+        task = bar.add_task("md", total=steps)
+        out = run_md(atoms, calc, temperature, steps, timestep=timestep, ensemble=ensemble, trajectory=trajectory,
+                     interval=interval, seed=seed, callback=lambda n: bar.update(task, completed=n))
+    summary = {
+        "n_atoms": len(atoms), "steps": steps, "timestep_fs": timestep, "ensemble": ensemble,
+        "temperature_mean_K": float(out["temperature_K"][1:].mean()) if len(out["temperature_K"]) > 1 else None,
+        "energy_drift_per_atom_meV": float(out["energy_drift_per_atom_meV"]),
+        "atom_steps_per_second": float(out["atom_steps_per_second"]),
+        "neighbour_list_builds": calc.n_builds,
+    }
+    typer.echo(f"{steps} steps of {len(atoms)} atoms at {summary['atom_steps_per_second']:.0f} atom-steps/s; "
+               f"wrote {trajectory}")
+    _write_json(json_out, summary)

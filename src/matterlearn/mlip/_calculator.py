@@ -1,0 +1,122 @@
+"""An ASE calculator for matterlearn potentials."""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from ase.calculators.calculator import Calculator, all_changes
+
+from ._mtp import MomentTensorPotential, _voigt
+from ._neighbors import pair_shifts
+
+__all__ = ["ExtrapolationWarning", "MLIPCalculator"]
+
+log = logging.getLogger(__name__)
+
+
+class ExtrapolationWarning(UserWarning):
+    """A structure lies outside what the potential was trained on."""
+
+
+class MLIPCalculator(Calculator):
+    """Energy, forces, stress and per-atom energies from a matterlearn potential.
+
+    Neighbour lists come from ASE (``ase.neighborlist``) with a Verlet skin: the list is built for
+    ``cutoff + skin`` and reused until an atom has moved (or the cell has deformed) by more than
+    half the skin, so molecular dynamics rebuilds it only every few tens of steps. The calculator
+    never modifies the ``Atoms`` it is given.
+
+    Parameters
+    ----------
+    potential : MomentTensorPotential
+        The potential (or a path to a saved one).
+    skin : float
+        Verlet skin in Å.
+    warn_extrapolation : bool
+        Warn (once per calculator) when two atoms come closer than the closest pair of their
+        species in the training data.
+    """
+
+    implemented_properties = ("energy", "free_energy", "energies", "forces", "stress")
+
+    def __init__(self, potential: MomentTensorPotential | str, skin: float = 1.0,
+                 warn_extrapolation: bool = True, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not isinstance(potential, MomentTensorPotential):
+            from ._mtp import load_potential
+            potential = load_potential(potential)
+        self.potential = potential
+        self.skin = float(skin)
+        self.warn_extrapolation = warn_extrapolation
+        self._warned = False
+        self._nl: tuple[np.ndarray, ...] | None = None
+        self._ref_pos: np.ndarray | None = None
+        self._ref_cell: np.ndarray | None = None
+        self._ref_key: tuple | None = None
+        #: number of neighbour-list builds (for tests and benchmarks)
+        self.n_builds = 0
+
+    def _neighbours(self, atoms: Atoms) -> tuple[np.ndarray, ...]:
+        pos = atoms.positions
+        cell = atoms.cell.array
+        key = (tuple(atoms.numbers.tolist()), tuple(atoms.pbc.tolist()))
+        rebuild = self._nl is None or key != self._ref_key
+        if not rebuild:
+            disp = np.sqrt(((pos - self._ref_pos) ** 2).sum(axis=1)).max() if len(pos) else 0.0
+            dcell = np.linalg.norm(cell - self._ref_cell, 2) * self._max_shift
+            rebuild = 2 * disp + dcell > self.skin
+        if rebuild:
+            i, j, S = pair_shifts(atoms, self.potential.cutoff + self.skin)
+            n = len(atoms)
+            first = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n))]).astype(np.int64)
+            self._nl = (i, j.astype(np.int64), S.astype(float), first)
+            self._ref_pos, self._ref_cell, self._ref_key = pos.copy(), cell.copy(), key
+            self._max_shift = float(np.abs(S).sum(axis=1).max()) if len(S) else 0.0
+            self.n_builds += 1
+        return self._nl
+
+    def calculate(self, atoms: Atoms | None = None, properties: list[str] | None = None,
+                  system_changes: list[str] = all_changes) -> None:
+        super().calculate(atoms, properties or ["energy"], system_changes)
+        atoms = self.atoms
+        pot = self.potential
+        pot.check_species(atoms)
+        i, j, S, first = self._neighbours(atoms)
+        vec = atoms.positions[j] - atoms.positions[i] + S @ atoms.cell.array
+        idx = pot.species_index
+        species = np.array([idx[z] for z in atoms.numbers], dtype=np.int64)
+        from . import _kernel
+
+        e_at, forces, virial = _kernel.evaluate(first, j, vec, species, pot.radial_coef, pot.xi, pot.ref_energy,
+                                                *pot._kernel_args(), np.zeros(len(atoms), dtype=np.int64), 1,
+                                                True)
+        if self.warn_extrapolation and not self._warned and len(vec):
+            self._check_distances(vec, species, i)
+        energy = float(e_at.sum())
+        self.results["energy"] = energy
+        self.results["free_energy"] = energy
+        self.results["energies"] = e_at
+        self.results["forces"] = forces
+        if atoms.cell.rank == 3:
+            self.results["stress"] = _voigt(virial[0]) / atoms.get_volume()
+
+    def _check_distances(self, vec: np.ndarray, species: np.ndarray, i: np.ndarray) -> None:
+        r = np.sqrt((vec ** 2).sum(axis=1))
+        seen = self.potential.min_seen
+        if not np.isfinite(seen).any():
+            return
+        limit = seen[species[i], species[self._nl[1]]]
+        bad = r < 0.999 * limit
+        if bad.any():
+            k = int(np.argmax(limit - r))
+            sym = self.potential.species
+            warnings.warn(
+                f"atoms {int(i[k])} and {int(self._nl[1][k])} ({sym[species[i[k]]]}-{sym[species[self._nl[1][k]]]}) "
+                f"are {r[k]:.3f} Å apart, closer than any such pair in the training data ({limit[k]:.3f} Å); "
+                "the potential is extrapolating, add such structures to the training set",
+                ExtrapolationWarning, stacklevel=3)
+            self._warned = True

@@ -1,0 +1,209 @@
+"""The moment tensor potential: recipe, parameters, evaluation and persistence."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+from ase.data import atomic_numbers, chemical_symbols
+
+from ..data._atomic import atomic_write_text
+from ..errors import DataFormatError, ParameterError, UnknownElementError
+from . import _kernel
+from ._basis import MomentBasis, moment_basis
+from ._neighbors import Pairs, build_pairs
+
+__all__ = ["MomentTensorPotential", "load_potential"]
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+def _voigt(m: np.ndarray) -> np.ndarray:
+    """(..., 3, 3) -> (..., 6) in ASE's order xx yy zz yz xz xy, symmetrised."""
+    s = 0.5 * (m + np.swapaxes(m, -1, -2))
+    return np.stack([s[..., 0, 0], s[..., 1, 1], s[..., 2, 2], s[..., 1, 2], s[..., 0, 2], s[..., 0, 1]],
+                    axis=-1)
+
+
+class MomentTensorPotential:
+    """A moment tensor potential (Shapeev 2016) for a fixed set of species.
+
+    ``E = sum_i [e0(z_i) + sum_alpha xi_alpha B_alpha(i)]`` where ``B_alpha`` are the contractions of
+    moment tensors up to ``level`` (:func:`~matterlearn.mlip._basis.moment_basis`) and the radial
+    functions ``f_mu(r) = sum_k c[z_i, z_j, mu, k] T_k(x(r)) ((R_cut - r) / (R_cut - R_min))^2`` use
+    Chebyshev polynomials ``T_k`` on ``[R_min, R_cut]`` = ``[min_distance, cutoff]``.
+
+    Parameters
+    ----------
+    species : sequence of str
+        Chemical symbols the potential knows.
+    level : int
+        Largest level of a basis function (8, 12, 16, 20, 24, ...).
+    cutoff : float
+        Cutoff radius in Å.
+    min_distance : float
+        Lower end of the radial basis in Å (below the shortest distance expected).
+    n_radial : int
+        Number of Chebyshev radial basis functions.
+    seed : int
+        Seed of the initial radial coefficients.
+
+    References
+    ----------
+    A. V. Shapeev, Multiscale Model. Simul. 14, 1153 (2016), doi:10.1137/15M1054183.
+    """
+
+    kind = "mtp"
+
+    def __init__(self, species: Sequence[str], level: int = 16, cutoff: float = 5.0, min_distance: float = 1.8,
+                 n_radial: int = 8, seed: int = 0) -> None:
+        for s in species:
+            if s not in atomic_numbers or s == "X":
+                raise UnknownElementError(f"unknown chemical symbol {s!r} in the species of the potential")
+        if len(set(species)) != len(species) or not species:
+            raise ParameterError(f"species must be distinct and not empty, got {list(species)}")
+        if not 0 < min_distance < cutoff:
+            raise ParameterError(f"need 0 < min_distance < cutoff, got {min_distance} and {cutoff}")
+        if n_radial < 2:
+            raise ParameterError(f"n_radial must be at least 2, got {n_radial}")
+        self.species = tuple(species)
+        self.level = int(level)
+        self.cutoff = float(cutoff)
+        self.min_distance = float(min_distance)
+        self.n_radial = int(n_radial)
+        self.seed = int(seed)
+        self.basis: MomentBasis = moment_basis(self.level)
+        n_s, n_mu = len(self.species), self.basis.n_mu
+        rng = np.random.default_rng(seed)
+        # f_mu starts as the mu-th Chebyshev function, with an amplitude that depends on the
+        # neighbour's species (so that species are told apart from the first linear fit on)
+        coef = np.zeros((n_s, n_s, n_mu, self.n_radial))
+        for mu in range(n_mu):
+            for zj in range(n_s):
+                coef[:, zj, mu, mu % self.n_radial] = 1.0 + 0.5 * zj / max(n_s - 1, 1)
+        coef += 0.05 * rng.standard_normal(coef.shape)
+        self.radial_coef = coef
+        self.xi = np.zeros(self.basis.n_basis)
+        self.ref_energy = np.zeros(n_s)
+        #: shortest distance per species pair in the training data (Å), for extrapolation warnings
+        self.min_seen = np.full((n_s, n_s), np.inf)
+
+    # -- evaluation -------------------------------------------------------------------------------
+    @property
+    def species_index(self) -> dict[int, int]:
+        return {atomic_numbers[s]: k for k, s in enumerate(self.species)}
+
+    def check_species(self, atoms: Atoms, where: str = "structure") -> None:
+        known = set(self.species_index)
+        unknown = sorted({chemical_symbols[z] for z in set(atoms.numbers.tolist()) - known})
+        if unknown:
+            raise UnknownElementError(
+                f"{where} contains {', '.join(unknown)}, which the potential was not trained on "
+                f"(it knows {', '.join(self.species)}); train on data with these species"
+            )
+
+    def pairs(self, frames: Sequence[Atoms]) -> Pairs:
+        for k, atoms in enumerate(frames):
+            self.check_species(atoms, f"frame {k}")
+        return build_pairs(frames, self.cutoff, self.species_index)
+
+    def _kernel_args(self) -> tuple:
+        b = self.basis
+        return (self.min_distance, self.cutoff, b.comp_mu, b.comp_mono, b.mono_exp, b.d_index, b.d_factor, b.ops,
+                b.coef, b.n_buffer, b.basis)
+
+    def evaluate_pairs(self, pairs: Pairs, forces: bool = True,
+                       vec: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-atom energies (eV), forces (eV/Å) and per-frame virials (eV, 3x3) of ``pairs``."""
+        return _kernel.evaluate(pairs.first, pairs.nbr, pairs.vec if vec is None else vec, pairs.species,
+                                self.radial_coef, self.xi, self.ref_energy, *self._kernel_args(),
+                                pairs.atom_frame, pairs.n_frames, forces)
+
+    def predict(self, frames: Sequence[Atoms], forces: bool = True) -> dict[str, Any]:
+        """Energies, forces and stresses of ``frames``.
+
+        Returns
+        -------
+        dict
+            ``energy`` (n_frames,) eV; ``energies`` list of (n_atoms,) per-atom energies;
+            ``forces`` list of (n_atoms, 3) eV/Å; ``stress`` (n_frames, 6) eV/Å^3 in ASE's
+            convention (``nan`` for frames without a cell).
+        """
+        pairs = self.pairs(frames)
+        e_atoms, f_atoms, virial = self.evaluate_pairs(pairs, forces)
+        off = pairs.offsets
+        energy = np.add.reduceat(e_atoms, off[:-1]) if len(e_atoms) else np.zeros(len(frames))
+        stress = np.full((len(frames), 6), np.nan)
+        for k, atoms in enumerate(frames):
+            if atoms.cell.rank == 3:
+                stress[k] = _voigt(virial[k]) / atoms.get_volume()
+        return {
+            "energy": energy,
+            "energies": [e_atoms[off[k]:off[k + 1]] for k in range(len(frames))],
+            "forces": [f_atoms[off[k]:off[k + 1]] for k in range(len(frames))],
+            "stress": stress,
+        }
+
+    # -- persistence ------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "kind": self.kind,
+            "recipe": {"species": list(self.species), "level": self.level, "cutoff": self.cutoff,
+                        "min_distance": self.min_distance, "n_radial": self.n_radial, "seed": self.seed},
+            "radial_coef": self.radial_coef.tolist(),
+            "xi": self.xi.tolist(),
+            "ref_energy": self.ref_energy.tolist(),
+            "min_seen": [[None if not np.isfinite(v) else float(v) for v in row] for row in self.min_seen],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], where: str = "potential") -> MomentTensorPotential:
+        if d.get("kind") != cls.kind or d.get("schema_version") != SCHEMA_VERSION:
+            raise DataFormatError(
+                f"{where}: not a matterlearn MTP of schema {SCHEMA_VERSION} (kind {d.get('kind')!r}, "
+                f"schema {d.get('schema_version')!r}); retrain it with this version"
+            )
+        try:
+            pot = cls(**d["recipe"])
+            coef = np.asarray(d["radial_coef"], dtype=float)
+            xi = np.asarray(d["xi"], dtype=float)
+            ref = np.asarray(d["ref_energy"], dtype=float)
+            seen = np.array([[np.inf if v is None else v for v in row] for row in d["min_seen"]], dtype=float)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataFormatError(f"{where}: malformed potential file ({exc})") from None
+        if coef.shape != pot.radial_coef.shape or xi.shape != pot.xi.shape or ref.shape != pot.ref_energy.shape:
+            raise DataFormatError(f"{where}: array shapes do not match the recipe")
+        pot.radial_coef, pot.xi, pot.ref_energy, pot.min_seen = coef, xi, ref, seen
+        return pot
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the potential as JSON (recipe + arrays), atomically."""
+        atomic_write_text(path, json.dumps(self.to_dict()))
+
+    def copy(self) -> MomentTensorPotential:
+        return type(self).from_dict(self.to_dict())
+
+
+def load_potential(path: str | os.PathLike[str]) -> MomentTensorPotential:
+    """Load a potential written by :meth:`MomentTensorPotential.save`."""
+    from ..errors import DataFileNotFoundError
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise DataFileNotFoundError(f"{path}: no such potential file")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            d = json.load(fh)
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataFormatError(f"{path}: not a potential file ({exc.__class__.__name__}: {exc})") from None
+    if not isinstance(d, dict):
+        raise DataFormatError(f"{path}: not a potential file (expected a JSON object)")
+    return MomentTensorPotential.from_dict(d, where=path)

@@ -1,0 +1,124 @@
+"""Physics contracts of the MTP (via matterlearn.testing.check_calculator), persistence, errors."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+from ase.build import bulk
+
+from matterlearn.errors import DataFormatError, UnknownElementError
+from matterlearn.mlip import (
+    ExtrapolationWarning,
+    MLIPCalculator,
+    MomentTensorPotential,
+    load_potential,
+)
+from matterlearn.testing import check_calculator
+
+
+def _distorted_cuau():
+    rng = np.random.default_rng(7)
+    atoms = bulk("Cu", "fcc", a=3.65, cubic=True).repeat((2, 2, 1))
+    atoms.symbols[[0, 3, 9]] = "Au"
+    atoms.positions += rng.normal(0, 0.08, atoms.positions.shape)
+    atoms.set_cell(atoms.cell.array @ (np.eye(3) + rng.uniform(-0.02, 0.02, (3, 3))), scale_atoms=True)
+    return atoms
+
+
+@pytest.mark.parametrize("level", [8, 16])
+def test_random_mtp_meets_the_physics_contract(level: int) -> None:
+    pot = MomentTensorPotential(["Cu", "Au"], level=level, cutoff=4.2, min_distance=2.0, seed=level)
+    pot.xi = np.random.default_rng(0).normal(scale=1e-3, size=pot.xi.shape)
+    pot.ref_energy = np.array([-0.1, -0.2])
+    report = check_calculator(MLIPCalculator(pot), _distorted_cuau(), atol_force=1e-6, atol_energy=1e-9)
+    assert set(report) >= {"forces_vs_finite_difference", "stress_vs_strain_derivative", "rotation_energy",
+                           "translation_energy", "permutation_energy", "extensivity_energy"}
+
+
+def test_trained_mtp_meets_the_physics_contract(trained) -> None:  # type: ignore[no-untyped-def]
+    pot, _ = trained
+    check_calculator(MLIPCalculator(pot), _distorted_cuau())
+
+
+def test_check_calculator_catches_wrong_forces() -> None:
+    from ase.calculators.emt import EMT
+
+    class Wrong(EMT):
+        def calculate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().calculate(*args, **kwargs)
+            self.results["forces"] = 1.01 * self.results["forces"]
+
+    with pytest.raises(AssertionError, match="finite differences"):
+        check_calculator(Wrong(), _distorted_cuau())
+    # and EMT itself passes
+    check_calculator(EMT(), _distorted_cuau(), atol_force=1e-5, rtol_stress=1e-4)
+
+
+def test_energy_is_smooth_at_the_cutoff() -> None:
+    pot = MomentTensorPotential(["Cu"], level=8, cutoff=4.0, min_distance=2.0)
+    pot.xi = np.ones_like(pot.xi)
+    from ase import Atoms
+
+    def energy(d: float) -> float:
+        a = Atoms("Cu2", positions=[[0, 0, 0], [d, 0, 0]])
+        return float(pot.predict([a])["energy"][0])
+
+    assert energy(4.0 + 1e-9) == pytest.approx(energy(5.0))
+    # value and slope vanish at the cutoff
+    assert abs(energy(4.0 - 1e-4) - energy(5.0)) < 1e-6
+    assert abs(energy(4.0 - 2e-4) - energy(4.0 - 1e-4)) < 1e-6
+
+
+def test_calculator_does_not_modify_atoms_and_reuses_neighbours() -> None:
+    pot = MomentTensorPotential(["Cu", "Au"], level=8, cutoff=4.2, min_distance=2.0)
+    pot.xi = np.full(pot.xi.shape, 1e-3)
+    atoms = _distorted_cuau()
+    before = atoms.copy()
+    calc = MLIPCalculator(pot, skin=1.0)
+    atoms.calc = calc
+    e0 = atoms.get_potential_energy()
+    for _ in range(5):
+        atoms.positions += 0.01
+        atoms.get_forces()
+    assert calc.n_builds == 1
+    atoms.positions[0] += 0.6  # beyond half the skin: rebuild
+    atoms.get_forces()
+    assert calc.n_builds == 2
+    fresh = before.copy()
+    fresh.calc = MLIPCalculator(pot)
+    assert fresh.get_potential_energy() == pytest.approx(e0, abs=1e-10)
+    np.testing.assert_allclose(before.positions, _distorted_cuau().positions)
+
+
+def test_round_trip(tmp_path, trained) -> None:  # type: ignore[no-untyped-def]
+    pot, _ = trained
+    path = tmp_path / "pot.json"
+    pot.save(path)
+    again = load_potential(path)
+    atoms = _distorted_cuau()
+    np.testing.assert_array_equal(pot.predict([atoms])["forces"][0], again.predict([atoms])["forces"][0])
+    assert json.loads(path.read_text())["recipe"]["level"] == 10
+
+
+def test_bad_inputs(tmp_path, trained) -> None:  # type: ignore[no-untyped-def]
+    pot, _ = trained
+    atoms = bulk("Ag", "fcc", a=4.1, cubic=True)
+    with pytest.raises(UnknownElementError, match="Ag.*not trained on"):
+        MLIPCalculator(pot).get_potential_energy(atoms)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"kind": "mtp", "schema_version": 99}))
+    with pytest.raises(DataFormatError, match="schema"):
+        load_potential(bad)
+    close = bulk("Cu", "fcc", a=2.9, cubic=True)  # nearest neighbours at 2.05 Å
+    close.calc = MLIPCalculator(pot)
+    with pytest.warns(ExtrapolationWarning, match="closer than any such pair"):
+        e = close.get_potential_energy()
+    assert np.isfinite(e)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ok = bulk("Cu", "fcc", a=3.61, cubic=True)
+        ok.calc = MLIPCalculator(pot)
+        ok.get_potential_energy()
