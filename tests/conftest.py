@@ -41,6 +41,15 @@ def labelled_frames() -> list[Atoms]:
     return frames
 
 
+@pytest.fixture(scope="session")
+def emt_frames() -> list[Atoms]:
+    """About 60 labelled Cu-Au frames (32-atom cells, MD at 300-1200 K, vacancies, strain)."""
+    from matterlearn.datasets import emt_potential_frames
+
+    return emt_potential_frames(("Cu", "Au"), fractions=(0.0, 0.25), repeats=(2,), frames_per_trajectory=4,
+                                steps_between_frames=8, equilibration_steps=10, n_strained=6, seed=3)
+
+
 def files_in(folder: Path) -> set[str]:
     """Names of every file below ``folder`` (temporary files included)."""
     return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}

@@ -11,7 +11,7 @@ def _check(out: Path) -> dict:  # type: ignore[type-arg]
     assert "https://" not in html and "<script" not in html
     st = summary["stages"]
     assert set(st) == {"datasets", "elastic", "tawo", "emt_alloy", "emt_potential", "ce_aucu",
-                       "ce_tawo", "mc_aucu", "regress_steels"}
+                       "ce_tawo", "mc_aucu", "regress_steels", "mlip_cu"}
     assert st["regress_steels"]["ridge"]["mae_mean"] < 200  # MPa
     assert 150 < st["mc_aucu"]["cooling"]["transition_temperature"] < 1000
     assert st["ce_tawo"]["ground_states_reproduced"] and st["ce_tawo"]["rmse_cv"] < 2.5
@@ -24,6 +24,10 @@ def _check(out: Path) -> dict:  # type: ignore[type-arg]
     xs = [g["x_W"] for g in st["tawo"]["hull_ground_states"]]
     assert xs[0] == 0.0 and xs[-1] == 1.0 and len(xs) >= 3
     assert st["tawo"]["min_mixing_energy_meV_per_atom"] < 0
+    # the potential for EMT Cu: accurate on unseen trajectories, and NVE MD conserves energy
+    assert st["mlip_cu"]["test"]["forces_rmse_meV_per_A"] < 30
+    assert st["mlip_cu"]["test"]["energy_per_atom_rmse_meV"] < 3
+    assert abs(st["mlip_cu"]["md_energy_drift_per_atom_meV"]) < 1
     return summary
 
 

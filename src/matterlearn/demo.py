@@ -23,7 +23,7 @@ from . import __version__
 from .data import atomic_write_text
 from .data._keys import CONFIG_TYPE_KEY, ENERGY_KEY, FORCES_KEY
 
-__all__ = ["run_demo", "STAGES"]
+__all__ = ["STAGES", "run_demo"]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def _stage_datasets(report: Any, quick: bool, context: dict[str, Any]) -> dict[s
         else:
             stat, ref_stat, stat_name = float(np.mean(np.abs(y - y.mean()))), ref["mad"], "MAD"
         ok = len(ds) == ref["n_samples"] and abs(stat - ref_stat) <= 1e-9 * max(1.0, abs(ref_stat))
-        n_el = int(len({el for f in ds.inputs for el in _elements(f)}))
+        n_el = len({el for f in ds.inputs for el in _elements(f)})
         rows.append([inf.name, len(ds), inf.task, inf.unit or "-", stat_name, stat, n_el,
                      "yes" if ok else "NO"])
         out[inf.name] = {"n": len(ds), stat_name.replace(" ", "_"): stat, "n_elements": n_el,
@@ -374,6 +374,54 @@ def _stage_regress_steels(report: Any, quick: bool, context: dict[str, Any]) -> 
             for name, r in result["models"].items()}
 
 
+def _stage_mlip_cu(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
+    from ase.build import bulk
+
+    from .data import group_splits
+    from .datasets import emt_potential_frames
+    from .mlip import MLIPCalculator, error_report, run_md, train_mtp
+    from .mlip._report import predictions
+    from .report import md_figure, mlip_parity_figure
+
+    kw: dict[str, Any] = (
+        dict(repeats=(2,), frames_per_trajectory=4, n_strained=4)
+        if quick else dict(repeats=(2, 3), frames_per_trajectory=8, n_strained=10)
+    )
+    frames = emt_potential_frames(("Cu", "Au"), fractions=(0.0,), seed=1, **kw)
+    groups = [a.info["trajectory"] for a in frames]
+    train_idx, test_idx = group_splits(groups, n_splits=3, seed=0)[0]
+    train = [frames[k] for k in train_idx]
+    test = [frames[k] for k in test_idx]
+    level, seconds = (10, 15.0) if quick else (16, 40.0)
+    pot, history = train_mtp(train, level=level, cutoff=5.0, max_iter=2000, lbfgs_steps=200, time_limit=seconds,
+                             nonlinear_frames=40, seed=0)
+    rep = error_report(pot, test)
+    atoms = bulk("Cu", "fcc", a=3.59, cubic=True).repeat((3, 3, 3) if quick else (4, 4, 4))
+    steps = 200 if quick else 1000
+    md = run_md(atoms, MLIPCalculator(pot), temperature=600.0, steps=steps, timestep=1.0, ensemble="nve",
+                interval=10, seed=0)
+    report.heading("Interatomic potential: moment tensor potential for EMT Cu")
+    report.paragraph(
+        f"A level-{level} MTP ({pot.basis.n_basis} basis functions) trained for {history[-1]['seconds']:.0f} s "
+        f"on {len(train)} frames (energies, forces, stresses; Langevin MD at 300-1200 K with and without a "
+        f"vacancy, strained cells) and tested on {len(test)} frames from other trajectories. Then "
+        f"{steps} steps of NVE molecular dynamics of {len(atoms)} atoms started at 600 K."
+    )
+    rows = [["all", rep["energy_per_atom_rmse_meV"], rep["forces_rmse_meV_per_A"], rep["stress_rmse_GPa"]]]
+    for name, b in rep["by_config_type"].items():
+        rows.append([name, b["energy_per_atom_meV"].get("rmse"), b.get("forces_meV_per_A", {}).get("rmse"),
+                     b["stress_GPa"].get("rmse")])
+    report.table(["test frames", "E/atom RMSE (meV)", "F RMSE (meV/Å)", "S RMSE (GPa)"], rows)
+    report.figure(mlip_parity_figure(predictions(pot, test)), "Test-set parity: MTP against EMT.")
+    report.figure(md_figure(md, len(atoms)),
+                  f"NVE MD with the MTP: total-energy drift {md['energy_drift_per_atom_meV']:.3f} meV/atom over "
+                  f"{steps} fs at {md['atom_steps_per_second']:.0f} atom-steps/s.")
+    return {"level": level, "n_train": len(train), "n_test": len(test),
+            "test": {k: rep[k] for k in ("energy_per_atom_rmse_meV", "forces_rmse_meV_per_A", "stress_rmse_GPa")},
+            "md_energy_drift_per_atom_meV": float(md["energy_drift_per_atom_meV"]),
+            "md_atom_steps_per_second": float(md["atom_steps_per_second"])}
+
+
 #: The stages, in order: (key, title, function).
 STAGES: list[tuple[str, str, Stage]] = [
     ("datasets", "bundled datasets", _stage_datasets),
@@ -385,6 +433,7 @@ STAGES: list[tuple[str, str, Stage]] = [
     ("ce_tawo", "cluster expansion Ta-W (DFT)", _stage_ce_tawo),
     ("mc_aucu", "Monte Carlo Au-Cu", _stage_mc_aucu),
     ("regress_steels", "steels benchmark", _stage_regress_steels),
+    ("mlip_cu", "interatomic potential for Cu", _stage_mlip_cu),
 ]
 
 

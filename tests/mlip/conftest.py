@@ -7,15 +7,6 @@ from ase import Atoms
 
 
 @pytest.fixture(scope="session")
-def emt_frames() -> list[Atoms]:
-    """About 60 labelled Cu-Au frames (32-atom cells, MD at 300-1200 K, vacancies, strain)."""
-    from matterlearn.datasets import emt_potential_frames
-
-    return emt_potential_frames(("Cu", "Au"), fractions=(0.0, 0.25), repeats=(2,), frames_per_trajectory=4,
-                                steps_between_frames=8, equilibration_steps=10, n_strained=6, seed=3)
-
-
-@pytest.fixture(scope="session")
 def trained(emt_frames: list[Atoms]):  # type: ignore[no-untyped-def]
     """A level-10 MTP fitted to the first 40 frames with a few L-BFGS steps."""
     from matterlearn.mlip import train_mtp

@@ -11,10 +11,10 @@ import typer
 from .. import __version__
 from ._ce import ce_app
 from ._data import data_app
+from ._datasets import datasets_app
 from ._mc import mc_app
 from ._mlip import mlip_app
 from ._regress import regress_app
-from ._datasets import datasets_app
 
 app = typer.Typer(
     name="matterlearn",

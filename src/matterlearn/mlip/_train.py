@@ -272,6 +272,7 @@ def train_mtp(
     lbfgs_steps: int = 50,
     ridge: float = 1e-9,
     nonlinear_frames: int | None = 80,
+    full_every: int = 4,
     time_limit: float | None = None,
     seed: int = 0,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -301,7 +302,10 @@ def train_mtp(
         Ridge regularisation of the (scaled) linear problem, relative to its mean diagonal.
     nonlinear_frames : int, optional
         Optimise the radial coefficients on a random subset of this many frames (all when None or
-        larger than the set); the linear solves always use every frame.
+        larger than the set).
+    full_every : int
+        The linear coefficients are re-solved on the subset after every L-BFGS round, and on every
+        frame (with a history record and a checkpoint) every ``full_every`` rounds and at the end.
     time_limit : float, optional
         Stop the nonlinear optimisation after this many seconds (a last linear solve follows).
     seed : int
@@ -367,6 +371,7 @@ def train_mtp(
 
     scale = solve_linear(pot, data, w, ridge)
     done = 0
+    n_round = 0
     record("linear", done)
     shape = pot.radial_coef.shape
     n_c = pot.radial_coef.size
@@ -398,8 +403,15 @@ def train_mtp(
         except StopIteration:
             n_it = steps
         done += max(n_it, 1)
-        scale = solve_linear(pot, data, w, ridge)
-        record("lbfgs+linear", done)
-        if n_it < 2:
+        finished = n_it < 2 or done >= max_iter or (time_limit is not None and time.perf_counter() - t0 >= time_limit)
+        # between L-BFGS rounds the exact linear solve runs on the same subset (cheap); every
+        # `full_every` rounds and at the end it runs on every frame
+        n_round += 1
+        if finished or n_round % full_every == 0:
+            scale = solve_linear(pot, data, w, ridge)
+            record("lbfgs+linear", done)
+        else:
+            scale = solve_linear(pot, ndata, w, ridge)
+        if finished:
             break
     return pot, history

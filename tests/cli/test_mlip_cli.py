@@ -1,0 +1,61 @@
+"""``matterlearn mlip``: train -> test -> md, and its one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from ase.build import bulk
+from ase.io import write
+
+from matterlearn.data import write_frames
+from tests.conftest import files_in
+
+
+def test_train_test_md(tmp_path, cli, emt_frames) -> None:  # type: ignore[no-untyped-def]
+    train = tmp_path / "train.extxyz"
+    test = tmp_path / "test.extxyz"
+    write_frames(train, emt_frames[:30])
+    write_frames(test, emt_frames[30:])
+    pot = tmp_path / "pot.json"
+    code, out, err = cli("mlip", "train", str(train), "-o", str(pot), "--level", "8", "--cutoff", "4.5",
+                         "--max-iter", "5", "--valid", str(test), "--json", str(tmp_path / "train.json"))
+    assert code == 0, err
+    hist = json.loads((tmp_path / "train.json").read_text())
+    assert hist["valid"]["forces_rmse_meV_per_A"] > 0
+    code, out, err = cli("mlip", "test", str(pot), str(test), "--json", str(tmp_path / "test.json"))
+    assert code == 0, err
+    rep = json.loads((tmp_path / "test.json").read_text())
+    for key in ("energy_per_atom_rmse_meV", "energy_per_atom_mae_meV", "forces_rmse_meV_per_A",
+                "forces_mae_meV_per_A", "stress_rmse_GPa"):
+        assert np.isfinite(rep[key]), key
+    assert set(rep["by_config_type"]) == {a.info["config_type"] for a in emt_frames[30:]}
+    assert rep["forces_mae_meV_per_A"] <= rep["forces_rmse_meV_per_A"] <= rep["forces_meV_per_A"]["max"]
+    start = tmp_path / "start.xyz"
+    write(start, bulk("Cu", "fcc", a=3.6, cubic=True).repeat(2))
+    traj = tmp_path / "md.extxyz"
+    code, out, err = cli("mlip", "md", str(pot), str(start), "--temperature", "300", "--steps", "20",
+                         "--ensemble", "nve", "--interval", "5", "--trajectory", str(traj),
+                         "--json", str(tmp_path / "md.json"))
+    assert code == 0, err
+    from matterlearn.data import read_frames
+
+    assert len(read_frames(traj)) == 5
+    md = json.loads((tmp_path / "md.json").read_text())
+    assert abs(md["energy_drift_per_atom_meV"]) < 1.0
+
+
+def test_errors_are_one_line(tmp_path, cli, emt_frames) -> None:  # type: ignore[no-untyped-def]
+    frames = [a.copy() for a in emt_frames[:3]]
+    del frames[1].arrays["REF_forces"]
+    path = tmp_path / "noforces.extxyz"
+    write_frames(path, frames)
+    before = files_in(tmp_path)
+    code, out, err = cli("mlip", "train", str(path), "-o", str(tmp_path / "pot.json"), "--level", "8")
+    assert code == 1
+    assert err.count("\n") == 1 and "forces" in err and "frame 1" in err
+    assert files_in(tmp_path) == before
+    code, out, err = cli("mlip", "train", str(path), "-o", str(tmp_path / "pot.json"), "--weights", "force=1")
+    assert code == 1 and "unknown weight" in err
+    code, out, err = cli("mlip", "test", str(tmp_path / "missing.json"), str(path))
+    assert code == 1 and "no such potential file" in err
