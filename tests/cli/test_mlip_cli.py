@@ -59,3 +59,20 @@ def test_errors_are_one_line(tmp_path, cli, emt_frames) -> None:  # type: ignore
     assert code == 1 and "unknown weight" in err
     code, out, err = cli("mlip", "test", str(tmp_path / "missing.json"), str(path))
     assert code == 1 and "no such potential file" in err
+
+
+def test_active_cli(tmp_path, cli, emt_frames) -> None:  # type: ignore[no-untyped-def]
+    start = [a for a in emt_frames if set(a.get_chemical_symbols()) == {"Cu"}][:3]
+    write_frames(tmp_path / "start.extxyz", start)
+    write(tmp_path / "seed.xyz", bulk("Cu", "fcc", a=3.61, cubic=True).repeat(2))
+    code, out, err = cli("mlip", "active", str(tmp_path / "start.extxyz"), str(tmp_path / "seed.xyz"),
+                         "-o", str(tmp_path / "pot.json"), "--level", "8", "--cutoff", "4.5", "--temperatures",
+                         "1200", "--md-steps", "10", "--gamma-select", "1.5", "--rounds", "1", "--max-add", "2",
+                         "--train-seconds", "2", "--frames-out", str(tmp_path / "train.extxyz"),
+                         "--json", str(tmp_path / "al.json"))
+    assert code == 0, err
+    al = json.loads((tmp_path / "al.json").read_text())
+    assert al["n_train"] == 3 + al["oracle_calls"]
+    code, out, err = cli("mlip", "active", str(tmp_path / "start.extxyz"), str(tmp_path / "seed.xyz"),
+                         "-o", str(tmp_path / "p2.json"), "--oracle", "vasp")
+    assert code == 1 and "unknown calculator" in err

@@ -150,3 +150,53 @@ def md(
     typer.echo(f"{steps} steps of {len(atoms)} atoms at {summary['atom_steps_per_second']:.0f} atom-steps/s; "
                f"wrote {trajectory}")
     _write_json(json_out, summary)
+
+
+@mlip_app.command("active")
+def active(
+    start: Annotated[str, typer.Argument(help="Labelled starting frames (extxyz or ASE db).")],
+    seeds: Annotated[str, typer.Argument(help="Structures to explore from by MD (any ASE-readable file).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Final potential (JSON).")],
+    oracle: Annotated[str, typer.Option("--oracle", help="emt, or package.module:Name of an ASE calculator.")] = "emt",
+    level: Annotated[int, typer.Option("--level", help="MTP level.")] = 16,
+    cutoff: Annotated[float, typer.Option("--cutoff", help="Cutoff radius (Å).")] = 5.0,
+    temperatures: Annotated[str, typer.Option("--temperatures", help="MD temperatures (K).")] = "300,800,1200",
+    md_steps: Annotated[int, typer.Option("--md-steps", help="MD steps per seed and temperature.")] = 200,
+    gamma_select: Annotated[float, typer.Option("--gamma-select", help="Grade above which to select.")] = 2.0,
+    gamma_break: Annotated[float, typer.Option("--gamma-break", help="Grade above which MD stops.")] = 10.0,
+    max_add: Annotated[int, typer.Option("--max-add", help="Most oracle calls per round.")] = 10,
+    rounds: Annotated[int, typer.Option("--rounds", help="Most rounds.")] = 10,
+    train_seconds: Annotated[float, typer.Option("--train-seconds", help="Time limit of each training.")] = 60.0,
+    valid: Annotated[str | None, typer.Option("--valid", help="Test frames, reported each round.")] = None,
+    frames_out: Annotated[Path | None, typer.Option("--frames-out", help="Write the final training set.")] = None,
+    workers: Annotated[int, typer.Option("--workers", help="Label on a local Dask cluster of N workers.")] = 0,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Label on this Dask scheduler.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed.")] = 0,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the history of the rounds.")] = None,
+) -> None:
+    """Active learning: train, explore by MD, select by MaxVol grade, label with the oracle, repeat."""
+    from ..data import calculator_factory, read_frames, write_frames
+    from ..mlip._active import active_learning
+    from ._mc import _client, _range
+
+    calculator_factory(oracle)
+    start_frames = read_frames(start, require=["energy", "forces"])
+    seed_frames = read_frames(seeds)
+    vframes = read_frames(valid, require=["energy", "forces"]) if valid else None
+    temps = _range(temperatures, "--temperatures")
+    client = _client(workers, scheduler)
+    try:
+        pot, train, history = active_learning(
+            start_frames, seed_frames, oracle, level=level, cutoff=cutoff, temperatures=temps, md_steps=md_steps,
+            gamma_select=gamma_select, gamma_break=gamma_break, max_add=max_add, max_rounds=rounds,
+            train_seconds=train_seconds, valid=vframes, client=client, seed=seed,
+            callback=lambda r: typer.echo(f"round {r['round']}: {r['n_train']} frames, {r['oracle_calls']} oracle "
+                                          f"calls, {r['candidates']} candidates", err=True))
+    finally:
+        if client is not None:
+            client.close()
+    pot.save(output)
+    if frames_out is not None:
+        write_frames(frames_out, train)
+    _write_json(json_out, {"rounds": history, "oracle_calls": history[-1]["oracle_calls"], "n_train": len(train)})
+    typer.echo(f"wrote {output} ({len(train)} training frames, {history[-1]['oracle_calls']} oracle calls)")

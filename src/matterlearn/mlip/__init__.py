@@ -4,6 +4,7 @@ an ASE calculator and molecular dynamics.
 Importing this package loads numba kernels lazily on first use; it never imports torch.
 """
 
+from ._active import ActiveSet, active_learning, maxvol, select_by_maxvol
 from ._basis import MomentBasis, moment_basis
 from ._calculator import ExtrapolationWarning, MLIPCalculator
 from ._md import run_md
@@ -12,6 +13,10 @@ from ._report import error_report
 from ._train import parse_weights, train_mtp
 
 __all__ = [
+    "ActiveSet",
+    "active_learning",
+    "maxvol",
+    "select_by_maxvol",
     "ExtrapolationWarning",
     "MLIPCalculator",
     "MomentBasis",

@@ -78,7 +78,7 @@ def run_md(atoms: Atoms, calc: Any, temperature: float, steps: int, timestep: fl
     if ensemble == "nve":
         dyn = VelocityVerlet(atoms, dt)
     elif ensemble == "nvt":
-        dyn = Langevin(atoms, dt, temperature_K=temperature, friction=friction / units.fs, rng=rng)
+        dyn = Langevin(atoms, dt, temperature_K=temperature, friction=friction / units.fs, fixcm=False, rng=rng)
     else:
         from ase.md.nptberendsen import NPTBerendsen
 
