@@ -260,7 +260,7 @@ def active_learning(
             rec["candidates"] = 0
             history.append(rec)
             break
-        active = ActiveSet.fit(pot, train)
+        active = pot.active_set if pot.active_set is not None else ActiveSet.fit(pot, train)
         found, grades = explore(pot, active, seeds, temperatures, md_steps, gamma_select, gamma_break,
                                 seed=seed + rnd)
         rec["candidates"] = len(found)

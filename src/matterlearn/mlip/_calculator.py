@@ -114,9 +114,14 @@ class MLIPCalculator(Calculator):
         if bad.any():
             k = int(np.argmax(limit - r))
             sym = self.potential.species
+            grade = ""
+            if self.potential.active_set is not None:
+                g = float(self.potential.active_set.grades(self.potential, [self.atoms])[0][0])
+                self.results["extrapolation_grade"] = g
+                grade = f"; extrapolation grade {g:.3g} (above 1: outside the training set)"
             warnings.warn(
                 f"atoms {int(i[k])} and {int(self._nl[1][k])} ({sym[species[i[k]]]}-{sym[species[self._nl[1][k]]]}) "
-                f"are {r[k]:.3f} Å apart, closer than any such pair in the training data ({limit[k]:.3f} Å); "
+                f"are {r[k]:.3f} Å apart, closer than any such pair in the training data ({limit[k]:.3f} Å){grade}; "
                 "the potential is extrapolating, add such structures to the training set",
                 ExtrapolationWarning, stacklevel=3)
             self._warned = True

@@ -94,6 +94,8 @@ class MomentTensorPotential:
         self.ref_energy = np.zeros(n_s)
         #: shortest distance per species pair in the training data (Å), for extrapolation warnings
         self.min_seen = np.full((n_s, n_s), np.inf)
+        #: MaxVol active set of the training neighbourhoods (extrapolation grades), if computed
+        self.active_set: Any = None
 
     # -- evaluation -------------------------------------------------------------------------------
     @property
@@ -162,6 +164,7 @@ class MomentTensorPotential:
             "xi": self.xi.tolist(),
             "ref_energy": self.ref_energy.tolist(),
             "min_seen": [[None if not np.isfinite(v) else float(v) for v in row] for row in self.min_seen],
+            "active_set": None if self.active_set is None else self.active_set.to_dict(),
         }
 
     @classmethod
@@ -182,6 +185,10 @@ class MomentTensorPotential:
         if coef.shape != pot.radial_coef.shape or xi.shape != pot.xi.shape or ref.shape != pot.ref_energy.shape:
             raise DataFormatError(f"{where}: array shapes do not match the recipe")
         pot.radial_coef, pot.xi, pot.ref_energy, pot.min_seen = coef, xi, ref, seen
+        if d.get("active_set") is not None:
+            from ._active import ActiveSet
+
+            pot.active_set = ActiveSet.from_dict(d["active_set"])
         return pot
 
     def save(self, path: str | os.PathLike[str]) -> None:

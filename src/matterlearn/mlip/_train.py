@@ -273,6 +273,7 @@ def train_mtp(
     ridge: float = 1e-9,
     nonlinear_frames: int | None = 80,
     full_every: int = 4,
+    active_set: bool = True,
     time_limit: float | None = None,
     seed: int = 0,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -306,6 +307,9 @@ def train_mtp(
     full_every : int
         The linear coefficients are re-solved on the subset after every L-BFGS round, and on every
         frame (with a history record and a checkpoint) every ``full_every`` rounds and at the end.
+    active_set : bool
+        Store the MaxVol active set of the training neighbourhoods in the potential, so that the
+        calculator can report extrapolation grades.
     time_limit : float, optional
         Stop the nonlinear optimisation after this many seconds (a last linear solve follows).
     seed : int
@@ -414,4 +418,11 @@ def train_mtp(
             scale = solve_linear(pot, ndata, w, ridge)
         if finished:
             break
+    if active_set:
+        from ._active import ActiveSet
+
+        try:
+            pot.active_set = ActiveSet.fit(pot, frames)
+        except ParameterError as exc:  # fewer neighbourhoods than basis functions
+            log.warning("no active set: %s", exc)
     return pot, history
