@@ -14,17 +14,17 @@ from ._train import parse_weights, train_mtp
 
 __all__ = [
     "ActiveSet",
-    "active_learning",
-    "maxvol",
-    "select_by_maxvol",
     "ExtrapolationWarning",
     "MLIPCalculator",
     "MomentBasis",
     "MomentTensorPotential",
+    "active_learning",
     "error_report",
     "load_potential",
+    "maxvol",
     "moment_basis",
     "parse_weights",
     "run_md",
+    "select_by_maxvol",
     "train_mtp",
 ]

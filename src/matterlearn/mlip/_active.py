@@ -162,7 +162,9 @@ def explore(pot: MomentTensorPotential, active: ActiveSet, seeds: Sequence[Atoms
     try:  # ASE >= 3.29
         from ase.md.velocitydistribution import thermalize_momenta
     except ImportError:  # older ASE
-        from ase.md.velocitydistribution import MaxwellBoltzmannDistribution as thermalize_momenta
+        from ase.md.velocitydistribution import (
+            MaxwellBoltzmannDistribution as thermalize_momenta,
+        )
 
     from ._calculator import MLIPCalculator
 
@@ -181,7 +183,7 @@ def explore(pot: MomentTensorPotential, active: ActiveSet, seeds: Sequence[Atoms
                 snap.calc = None
                 g = float(active.grades(pot, [snap])[0][0])
                 if g > gamma_select:
-                    snap.info["config_type"] = f"active_{int(round(temp))}K"
+                    snap.info["config_type"] = f"active_{round(temp)}K"
                     snap.info["extrapolation_grade"] = g
                     found.append(snap)
                     grades.append(g)
