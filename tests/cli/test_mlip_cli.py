@@ -23,8 +23,10 @@ def test_train_test_md(tmp_path, cli, emt_frames) -> None:  # type: ignore[no-un
     assert code == 0, err
     hist = json.loads((tmp_path / "train.json").read_text())
     assert hist["valid"]["forces_rmse_meV_per_A"] > 0
-    code, out, err = cli("mlip", "test", str(pot), str(test), "--json", str(tmp_path / "test.json"))
+    code, out, err = cli("mlip", "test", str(pot), str(test), "--json", str(tmp_path / "test.json"),
+                         "--figure", str(tmp_path / "parity.png"))
     assert code == 0, err
+    assert (tmp_path / "parity.png").read_bytes()[:4] == b"\x89PNG"
     rep = json.loads((tmp_path / "test.json").read_text())
     for key in ("energy_per_atom_rmse_meV", "energy_per_atom_mae_meV", "forces_rmse_meV_per_A",
                 "forces_mae_meV_per_A", "stress_rmse_GPa"):

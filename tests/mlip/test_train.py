@@ -89,3 +89,19 @@ def test_weights_and_missing_labels(emt_frames) -> None:  # type: ignore[no-unty
     with pytest.raises(MissingLabelError, match="frame 1: no forces, but forces are weighted"):
         TrainingSet.from_frames(pot, [emt_frames[1], frame], parse_weights(None))
     TrainingSet.from_frames(pot, [frame], parse_weights("forces=0"))
+
+
+def test_checkpoint_and_resume(tmp_path, emt_frames) -> None:  # type: ignore[no-untyped-def]
+    from matterlearn.mlip import load_potential, train_mtp
+
+    ck = tmp_path / "ck.json"
+    pot, history = train_mtp(emt_frames[:10], level=8, cutoff=4.5, max_iter=4, lbfgs_steps=2, full_every=1,
+                             checkpoint=ck)
+    assert ck.exists() and len(history) >= 2
+    saved = load_potential(ck)
+    np.testing.assert_array_equal(saved.radial_coef, pot.radial_coef)
+    # resuming starts from the checkpoint's radial functions, not from a fresh start
+    again, _ = train_mtp(emt_frames[:10], level=8, cutoff=4.5, max_iter=0, checkpoint=ck, resume=True)
+    np.testing.assert_allclose(again.radial_coef, pot.radial_coef)
+    fresh, _ = train_mtp(emt_frames[:10], level=8, cutoff=4.5, max_iter=0)
+    assert not np.allclose(fresh.radial_coef, pot.radial_coef)

@@ -75,6 +75,7 @@ def test(
     potential: Annotated[Path, typer.Argument(help="Potential file.")],
     data: Annotated[str, typer.Argument(help="Labelled frames: extxyz file or ASE database.")],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the error report.")] = None,
+    figure: Annotated[Path | None, typer.Option("--figure", help="Write parity plots (PNG).")] = None,
 ) -> None:
     """Error report: energy, energy per atom, forces and stress, overall and per config_type."""
     from rich.console import Console
@@ -104,6 +105,14 @@ def test(
         row(name, b)
     Console().print(table)
     _write_json(json_out, rep)
+    if figure is not None:
+        from ..data import atomic_path
+        from ..mlip._report import predictions
+        from ..report import mlip_parity_figure
+
+        fig = mlip_parity_figure(predictions(pot, frames), f"{potential.name} on {Path(data).name}")
+        with atomic_path(figure) as tmp:
+            fig.savefig(tmp, format="png")
 
 
 @mlip_app.command("md")
