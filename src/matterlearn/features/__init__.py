@@ -1,5 +1,7 @@
-"""Descriptors of compositions (and, later, structures) as scikit-learn transformers."""
+"""Descriptors of compositions and structures as scikit-learn transformers; the crystal graph."""
 
 from ._composition import MAGPIE_PROPERTIES, MAGPIE_STATS, CompositionFeaturizer, element_table
+from ._structure import StructureFeaturizer, crystal_graph
 
-__all__ = ["CompositionFeaturizer", "MAGPIE_PROPERTIES", "MAGPIE_STATS", "element_table"]
+__all__ = ["MAGPIE_PROPERTIES", "MAGPIE_STATS", "CompositionFeaturizer", "StructureFeaturizer", "crystal_graph",
+           "element_table"]
