@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 from ase.build import bulk
 
 from matterlearn.mlip import active_learning, error_report, train_mtp
 
-from bench_mlip import dataset  # noqa: E402  (run from the benchmarks folder or with it on the path)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_mlip import dataset  # noqa: E402
 
 
 def seeds() -> list:  # type: ignore[type-arg]
@@ -52,7 +55,7 @@ def main() -> None:
           f"E RMSE {ref['energy_per_atom_rmse_meV']:.2f} meV/atom")
     rng = np.random.default_rng(0)
     start = [train[k] for k in rng.choice(len(train), 10, replace=False)]
-    pot, frames, history = active_learning(
+    _, _, history = active_learning(
         start, seeds(), "emt", level=args.level, temperatures=(300.0, 800.0, 1200.0), md_steps=args.md_steps,
         gamma_select=2.0, gamma_break=10.0, max_add=args.max_add, max_rounds=args.rounds,
         train_seconds=args.train_seconds, valid=test, seed=0,
