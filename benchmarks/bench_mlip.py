@@ -58,11 +58,18 @@ def main() -> None:
     results = {}
     for level, minutes in zip((int(v) for v in args.levels.split(",")), (float(v) for v in args.minutes.split(","))):
         t = time.perf_counter()
-        # large bases: a smaller subset for L-BFGS and no intermediate solves on every frame
-        big = level > 20
+        budget = 60 * minutes - 10
+        initial = None
+        if level > 20:
+            # large bases: optimise the radial functions at level 16 first (a third of the budget),
+            # then fit the level-`level` basis on them
+            initial, _ = train_mtp(train, level=16, cutoff=5.0, max_iter=100_000, lbfgs_steps=50,
+                                   nonlinear_frames=50, time_limit=budget / 3, seed=0, active_set=False)
+            budget -= time.perf_counter() - t
         pot, history = train_mtp(train, level=level, cutoff=5.0, max_iter=100_000, lbfgs_steps=50,
-                                 nonlinear_frames=30 if big else 50, full_every=1000 if big else 4,
-                                 time_limit=60 * minutes - 10, seed=0)
+                                 nonlinear_frames=30 if initial is not None else 50,
+                                 full_every=1000 if initial is not None else 4, time_limit=budget, seed=0,
+                                 initial=initial)
         seconds = time.perf_counter() - t
         rep = error_report(pot, test)
         atoms = md_structure()

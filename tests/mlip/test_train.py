@@ -105,3 +105,26 @@ def test_checkpoint_and_resume(tmp_path, emt_frames) -> None:  # type: ignore[no
     np.testing.assert_allclose(again.radial_coef, pot.radial_coef)
     fresh, _ = train_mtp(emt_frames[:10], level=8, cutoff=4.5, max_iter=0)
     assert not np.allclose(fresh.radial_coef, pot.radial_coef)
+
+
+def test_warm_start_from_a_lower_level(trained, emt_frames) -> None:  # type: ignore[no-untyped-def]
+    from matterlearn.mlip import train_mtp
+
+    low, _ = trained  # level 10: radial indices 0..2
+    high, _ = train_mtp(emt_frames[:40], level=14, cutoff=4.5, max_iter=0, initial=low)
+    np.testing.assert_array_equal(high.radial_coef[:, :, :low.basis.n_mu], low.radial_coef)
+    with pytest.raises(ParameterError, match="same species"):
+        train_mtp(emt_frames[:5], level=12, cutoff=5.0, max_iter=0, initial=low)
+
+
+def test_the_last_solve_uses_every_frame(emt_frames) -> None:  # type: ignore[no-untyped-def]
+    """However the budget ends, the linear coefficients are the least-squares optimum on all frames."""
+    from matterlearn.mlip import train_mtp
+
+    w = parse_weights(None)
+    for kw in ({"max_iter": 6, "lbfgs_steps": 2, "full_every": 100}, {"time_limit": 3.0, "full_every": 100}):
+        pot, history = train_mtp(emt_frames[:12], level=8, cutoff=4.5, nonlinear_frames=3, **kw)
+        data = TrainingSet.from_frames(pot, emt_frames[:12], w)
+        before = _residuals(pot, data, w)[0]
+        solve_linear(pot, data, w)
+        assert _residuals(pot, data, w)[0] == pytest.approx(before, rel=1e-8)

@@ -274,6 +274,7 @@ def train_mtp(
     nonlinear_frames: int | None = 80,
     full_every: int = 4,
     active_set: bool = True,
+    initial: MomentTensorPotential | None = None,
     time_limit: float | None = None,
     seed: int = 0,
     checkpoint: str | os.PathLike[str] | None = None,
@@ -307,6 +308,9 @@ def train_mtp(
     full_every : int
         The linear coefficients are re-solved on the subset after every L-BFGS round, and on every
         frame (with a history record and a checkpoint) every ``full_every`` rounds and at the end.
+    initial : MomentTensorPotential, optional
+        Start from this potential's radial functions (for the radial indices both have), e.g. a
+        lower level trained first: a level-24 fit then starts from optimised radial functions.
     active_set : bool
         Store the MaxVol active set of the training neighbourhoods in the potential, so that the
         calculator can report extrapolation grades.
@@ -341,6 +345,8 @@ def train_mtp(
         pot = load_potential(checkpoint)
         log.info("resuming from %s", checkpoint)
     else:
+        if initial is not None:
+            min_distance = initial.min_distance
         if min_distance is None:
             probe = MomentTensorPotential(species, level=2, cutoff=cutoff, min_distance=0.5 * cutoff)
             p = probe.pairs(frames)
@@ -348,6 +354,12 @@ def train_mtp(
             min_distance = round(0.9 * dmin, 3)
         pot = MomentTensorPotential(species, level=level, cutoff=cutoff, min_distance=min_distance,
                                     n_radial=n_radial, seed=seed)
+        if initial is not None:
+            if (tuple(initial.species) != tuple(pot.species) or initial.cutoff != pot.cutoff
+                    or initial.n_radial != pot.n_radial):
+                raise ParameterError("the initial potential must have the same species, cutoff and n_radial")
+            m = min(pot.basis.n_mu, initial.basis.n_mu)
+            pot.radial_coef[:, :, :m] = initial.radial_coef[:, :, :m]
     data = TrainingSet.from_frames(pot, frames, w)
     vdata = TrainingSet.from_frames(pot, valid, w, where="validation data") if valid else None
     rng = np.random.default_rng(seed)
@@ -381,6 +393,7 @@ def train_mtp(
     deadline = None if time_limit is None else t0 + time_limit - 1.2 * t_lin
     done = 0
     n_round = 0
+    last_full = True
     record("linear", done)
     shape = pot.radial_coef.shape
     n_c = pot.radial_coef.size
@@ -419,10 +432,15 @@ def train_mtp(
         if finished or n_round % full_every == 0:
             scale = solve_linear(pot, data, w, ridge)
             record("lbfgs+linear", done)
+            last_full = True
         else:
             scale = solve_linear(pot, ndata, w, ridge)
+            last_full = False
         if finished:
             break
+    if not last_full:  # the budget ran out after a solve on the subset: finish on every frame
+        solve_linear(pot, data, w, ridge)
+        record("lbfgs+linear", done)
     if active_set:
         from ._active import ActiveSet
 
