@@ -122,3 +122,17 @@ def test_bad_inputs(tmp_path, trained) -> None:  # type: ignore[no-untyped-def]
         ok = bulk("Cu", "fcc", a=3.61, cubic=True)
         ok.calc = MLIPCalculator(pot)
         ok.get_potential_energy()
+
+
+@pytest.mark.parametrize("ensemble", ["nve", "nvt", "npt"])
+def test_md_ensembles(trained, ensemble: str) -> None:  # type: ignore[no-untyped-def]
+    from matterlearn.mlip import run_md
+
+    pot, _ = trained
+    atoms = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(2)
+    out = run_md(atoms, MLIPCalculator(pot), temperature=300.0, steps=20, ensemble=ensemble, interval=5, seed=1)
+    assert len(out["time_fs"]) == 5 and np.isfinite(out["total_energy"]).all()
+    assert out["final"] is not atoms and np.allclose(atoms.positions, bulk("Cu", "fcc", a=3.61, cubic=True)
+                                                     .repeat(2).positions)
+    if ensemble == "nve":
+        assert abs(out["energy_drift_per_atom_meV"]) < 0.5
