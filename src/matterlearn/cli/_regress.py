@@ -13,29 +13,58 @@ regress_app = typer.Typer(help="Property models: benchmarks with the Matbench pr
 
 
 def _load(data: str, target: str | None, features: str) -> tuple[Any, Any, str, Any, str]:
-    """Inputs, targets, task, outer folds and a name, from a dataset name or a CSV file."""
+    """Inputs, targets, task, outer folds and a name, from a dataset name, a CSV file (formulas) or
+    a structure file (extxyz, ASE db; ``target`` is a key of each frame's info)."""
     import numpy as np
 
     from ..data import matbench_splits, read_table
     from ..datasets import info, list_datasets, load
     from ..errors import ParameterError
 
-    if features != "composition":
-        raise ParameterError("only --features composition is available so far")
+    if features not in ("composition", "structure"):
+        raise ParameterError(f"--features must be composition or structure, not {features!r}")
     names = {i.name for i in list_datasets()}
     if data in names:
         inf = info(data)
-        if inf.input_type != "composition":
-            raise ParameterError(f"'{data}' holds structures; composition features need formulas")
         ds = load(data)
-        return ds.inputs, ds.targets, inf.task, ds.folds, data
-    table = read_table(data, target or "target")
-    y = table.targets
+        if inf.input_type != "composition" and features == "composition":
+            inputs = [a.get_chemical_formula(empirical=False) for a in ds.inputs]
+        elif inf.input_type == "composition" and features == "structure":
+            raise ParameterError(f"'{data}' holds formulas only; use --features composition")
+        else:
+            inputs = ds.inputs
+        y = ds.targets if target is None else ds.column(target)
+        folds = ds.folds if ds.folds is not None else matbench_splits(y, inf.task)
+        return inputs, y, inf.task, folds, data
+    if data.lower().endswith((".csv", ".csv.gz", ".csv.xz")):
+        if features == "structure":
+            raise ParameterError(f"'{data}' is a table of formulas; structure features need an extxyz or ASE db")
+        table = read_table(data, target or "target")
+        inputs, y = table.formulas, table.targets
+    else:
+        from ..data import read_frames
+        from ..errors import MissingLabelError
+
+        if target is None:
+            raise ParameterError("give --target, the key of the property in each frame's info")
+        frames = read_frames(data)
+        missing = [k for k, a in enumerate(frames) if target not in a.info]
+        if missing:
+            raise MissingLabelError(f"{data}, frame {missing[0]}: no '{target}' in its info "
+                                    f"({len(missing)} frames lack it); choose the key with --target")
+        y = np.array([float(a.info[target]) for a in frames])
+        inputs = frames if features == "structure" else [a.get_chemical_formula(empirical=False) for a in frames]
     labels = np.unique(y)
     # a handful of integer values is a class label (the benchmark then insists on two classes)
     task = ("classification" if len(labels) <= 10 and np.allclose(labels, np.round(labels))
             else "regression")
-    return table.formulas, y, task, matbench_splits(y, task), Path(data).name
+    return inputs, y, task, matbench_splits(y, task), Path(data).name
+
+
+def _featurizer(features: str):  # type: ignore[no-untyped-def]
+    from ..features import CompositionFeaturizer, StructureFeaturizer
+
+    return StructureFeaturizer() if features == "structure" else CompositionFeaturizer()
 
 
 @regress_app.command("benchmark")
@@ -43,7 +72,8 @@ def benchmark_cmd(
     data: Annotated[str, typer.Argument(help="Dataset name (matterlearn datasets list) or a CSV with a formula column.")],
     target: Annotated[Optional[str], typer.Option(help="Target column of a CSV.")] = None,
     model: Annotated[str, typer.Option("--model", help="Models, comma-separated.")] = "rf",
-    features: Annotated[str, typer.Option(help="composition (structure features come later).")] = "composition",
+    features: Annotated[str, typer.Option(help="composition or structure.")] = "composition",
+    log10: Annotated[bool, typer.Option("--log10", help="Model log10 of the target (moduli).")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the models and inner CV.")] = 0,
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report.")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results as JSON.")] = None,
@@ -51,13 +81,20 @@ def benchmark_cmd(
     """Nested 5-fold CV (official Matbench folds for Matbench tasks; the same protocol for a
     CSV): MAE, RMSE, r2, max error and train MAE per fold; ROC-AUC (from probabilities),
     balanced accuracy, precision, recall, F1 for classifiers."""
+    import numpy as np
+
     from ..data import atomic_write_text
-    from ..features import CompositionFeaturizer
+    from ..errors import DataFormatError
     from ..regress import benchmark
 
-    formulas, y, task, folds, name = _load(data, target, features)
-    featurizer = CompositionFeaturizer()
-    X = featurizer.fit_transform(formulas)
+    inputs, y, task, folds, name = _load(data, target, features)
+    if log10:
+        if task != "regression" or (np.asarray(y) <= 0).any():
+            raise DataFormatError("--log10 needs a regression target with positive values")
+        y = np.log10(y)
+        name = f"{name} log10"
+    featurizer = _featurizer(features)
+    X = featurizer.fit_transform(inputs)
     models = [m.strip() for m in model.split(",") if m.strip()]
     from rich.progress import BarColumn, Progress, TextColumn
 
