@@ -221,9 +221,6 @@ class MomentTensorPotential:
         """Write the potential as JSON (recipe + arrays), atomically."""
         atomic_write_text(path, json.dumps(self.to_dict()))
 
-    def copy(self) -> MomentTensorPotential:
-        return type(self).from_dict(self.to_dict())
-
 
 def load_potential(path: str | os.PathLike[str]) -> MomentTensorPotential:
     """Load a potential written by :meth:`MomentTensorPotential.save`."""

@@ -330,7 +330,6 @@ def train_mtp(
     """
     from scipy.optimize import minimize
 
-    from ..data._frames import validate_frame  # noqa: F401  (frames were validated by the reader)
     from ._mtp import load_potential
 
     w = parse_weights(weights)
