@@ -231,6 +231,48 @@ def _max_pairs(first):
     return m
 
 
+@njit(cache=True)
+def _scratch(first, coef, mono_exp, n_buffer, keep_q):
+    """Work arrays of the per-atom routines: buffer and adjoint, radial and power scratch, and the
+    per-pair cache sized for the atom with the most pairs."""
+    n_mu = coef.shape[2]
+    n_rad = coef.shape[3]
+    n_mono = mono_exp.shape[0]
+    max_nu = 0
+    for e in range(n_mono):
+        max_nu = max(max_nu, mono_exp[e, 0] + mono_exp[e, 1] + mono_exp[e, 2])
+    m_p = _max_pairs(first)
+    return (np.zeros(n_buffer), np.zeros(n_buffer), np.zeros(n_rad), np.zeros(n_rad), np.zeros(max_nu + 1),
+            np.zeros(max_nu + 1), np.zeros(max_nu + 1), np.zeros((m_p, n_mu)), np.zeros((m_p, n_mu)),
+            np.zeros((m_p, n_mono)), np.zeros((m_p, 3)), np.zeros((m_p if keep_q else 1, n_rad)),
+            np.zeros(m_p, dtype=np.bool_))
+
+
+@njit(cache=True, fastmath=True)
+def _atom_energy(i, first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, comp_mono, mono_exp, ops, opc,
+                 n_buffer, basis, sc, keep_q):
+    """Fill the scratch ``sc`` for atom ``i`` and return ``sum_a xi_a B_a(i)`` (no reference energy)."""
+    buf, g, Q, dQ, px, py, pz, fP, dfP, monoP, rhatP, QP, valid = sc
+    _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, mono_exp, Q, dQ, px, py, pz, fP, dfP, monoP,
+                rhatP, QP, valid, keep_q)
+    _accumulate(first[i + 1] - first[i], valid, comp_mu, comp_mono, fP, monoP, buf)
+    _forward(buf, comp_mu.shape[0], n_buffer, ops, opc)
+    e = 0.0
+    for a in range(basis.shape[0]):
+        e += xi[a] * buf[basis[a]]
+    return e
+
+
+@njit(cache=True, fastmath=True)
+def _atom_adjoint(xi, weight, basis, ops, opc, buf, g):
+    """``g`` = d(weight * sum_a xi_a B_a) / d(buffer), by one backward pass over the ops."""
+    for k in range(g.shape[0]):
+        g[k] = 0.0
+    for a in range(basis.shape[0]):
+        g[basis[a]] += xi[a] * weight
+    _backward(buf, g, ops, opc)
+
+
 @njit(cache=True, fastmath=True)
 def evaluate(first, nbr, vec, species, coef, xi, ref_energy, rmin, rcut, comp_mu, comp_mono, mono_exp, d_index,
              d_factor, ops, opc, n_buffer, basis, atom_frame, n_frames, want_forces):
@@ -243,52 +285,22 @@ def evaluate(first, nbr, vec, species, coef, xi, ref_energy, rmin, rcut, comp_mu
     virial : (n_frames, 3, 3)
     """
     n_atoms = species.shape[0]
-    n_comp = comp_mu.shape[0]
-    n_mu = coef.shape[2]
-    n_rad = coef.shape[3]
-    n_mono = mono_exp.shape[0]
-    max_nu = 0
-    for e in range(n_mono):
-        nu = mono_exp[e, 0] + mono_exp[e, 1] + mono_exp[e, 2]
-        max_nu = max(max_nu, nu)
-    m_p = _max_pairs(first)
-    buf = np.zeros(n_buffer)
-    g = np.zeros(n_buffer)
-    Q = np.zeros(n_rad)
-    dQ = np.zeros(n_rad)
-    px = np.zeros(max_nu + 1)
-    py = np.zeros(max_nu + 1)
-    pz = np.zeros(max_nu + 1)
-    fP = np.zeros((m_p, n_mu))
-    dfP = np.zeros((m_p, n_mu))
-    monoP = np.zeros((m_p, n_mono))
-    rhatP = np.zeros((m_p, 3))
-    QP = np.zeros((1, n_rad))
-    valid = np.zeros(m_p, dtype=np.bool_)
-    t = np.zeros(n_mono)
+    sc = _scratch(first, coef, mono_exp, n_buffer, False)
+    buf, g, _, _, _, _, _, fP, dfP, monoP, rhatP, _, valid = sc
+    t = np.zeros(mono_exp.shape[0])
     d = np.zeros(3)
     energies = np.zeros(n_atoms)
     forces = np.zeros((n_atoms, 3))
     virial = np.zeros((n_frames, 3, 3))
     for i in range(n_atoms):
-        n_p = first[i + 1] - first[i]
-        _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, mono_exp, Q, dQ, px, py, pz, fP, dfP, monoP,
-                    rhatP, QP, valid, False)
-        _accumulate(n_p, valid, comp_mu, comp_mono, fP, monoP, buf)
-        _forward(buf, n_comp, n_buffer, ops, opc)
-        e = ref_energy[species[i]]
-        for a in range(basis.shape[0]):
-            e += xi[a] * buf[basis[a]]
-        energies[i] = e
+        energies[i] = ref_energy[species[i]] + _atom_energy(
+            i, first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, comp_mono, mono_exp, ops, opc, n_buffer,
+            basis, sc, False)
         if not want_forces:
             continue
-        for k in range(n_buffer):
-            g[k] = 0.0
-        for a in range(basis.shape[0]):
-            g[basis[a]] += xi[a]
-        _backward(buf, g, ops, opc)
+        _atom_adjoint(xi, 1.0, basis, ops, opc, buf, g)
         fr = atom_frame[i]
-        for pp in range(n_p):
+        for pp in range(first[i + 1] - first[i]):
             if not valid[pp]:
                 continue
             p = first[i] + pp
@@ -312,50 +324,23 @@ def energy_coef_grad(first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, co
     n_comp = comp_mu.shape[0]
     n_mu = coef.shape[2]
     n_rad = coef.shape[3]
-    n_mono = mono_exp.shape[0]
-    max_nu = 0
-    for e in range(n_mono):
-        nu = mono_exp[e, 0] + mono_exp[e, 1] + mono_exp[e, 2]
-        max_nu = max(max_nu, nu)
-    m_p = _max_pairs(first)
-    buf = np.zeros(n_buffer)
-    g = np.zeros(n_buffer)
-    Q = np.zeros(n_rad)
-    dQ = np.zeros(n_rad)
-    px = np.zeros(max_nu + 1)
-    py = np.zeros(max_nu + 1)
-    pz = np.zeros(max_nu + 1)
-    fP = np.zeros((m_p, n_mu))
-    dfP = np.zeros((m_p, n_mu))
-    monoP = np.zeros((m_p, n_mono))
-    rhatP = np.zeros((m_p, 3))
-    QP = np.zeros((m_p, n_rad))
-    valid = np.zeros(m_p, dtype=np.bool_)
+    sc = _scratch(first, coef, mono_exp, n_buffer, True)
+    buf, g, _, _, _, _, _, _, _, monoP, _, QP, valid = sc
     gmu = np.zeros(n_mu)
     grad_coef = np.zeros(coef.shape)
     grad_xi = np.zeros(basis.shape[0])
     energies = np.zeros(n_atoms)
     for i in range(n_atoms):
         w = atom_weight[i]
-        n_p = first[i + 1] - first[i]
-        _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, mono_exp, Q, dQ, px, py, pz, fP, dfP, monoP,
-                    rhatP, QP, valid, True)
-        _accumulate(n_p, valid, comp_mu, comp_mono, fP, monoP, buf)
-        _forward(buf, n_comp, n_buffer, ops, opc)
-        e = 0.0
+        energies[i] = _atom_energy(i, first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, comp_mono, mono_exp,
+                                   ops, opc, n_buffer, basis, sc, True)
         for a in range(basis.shape[0]):
-            e += xi[a] * buf[basis[a]]
             grad_xi[a] += w * buf[basis[a]]
-        energies[i] = e
         if w == 0.0:
             continue
-        for k in range(n_buffer):
-            g[k] = 0.0
-        for a in range(basis.shape[0]):
-            g[basis[a]] += xi[a] * w
-        _backward(buf, g, ops, opc)
+        _atom_adjoint(xi, w, basis, ops, opc, buf, g)
         zi = species[i]
-        for pp in range(n_p):
+        for pp in range(first[i + 1] - first[i]):
             if not valid[pp]:
                 continue
             zj = species[nbr[first[i] + pp]]
