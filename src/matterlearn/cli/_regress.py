@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -21,13 +21,12 @@ def _load(data: str, target: str | None, features: str) -> tuple[Any, Any, str, 
     from ..datasets import info, list_datasets, load
     from ..errors import ParameterError
 
-    if features not in ("composition", "structure"):
-        raise ParameterError(f"--features must be composition or structure, not {features!r}")
+    features = _check_features(features)
     names = {i.name for i in list_datasets()}
     if data in names:
         inf = info(data)
         ds = load(data)
-        if inf.input_type != "composition" and features == "composition":
+        if inf.input_type != "composition" and features != "structure":
             inputs = [a.get_chemical_formula(empirical=False) for a in ds.inputs]
         elif inf.input_type == "composition" and features == "structure":
             raise ParameterError(f"'{data}' holds formulas only; use --features composition")
@@ -61,22 +60,43 @@ def _load(data: str, target: str | None, features: str) -> tuple[Any, Any, str, 
     return inputs, y, task, matbench_splits(y, task), Path(data).name
 
 
-def _featurizer(features: str):  # type: ignore[no-untyped-def]
+FEATURE_SETS = ("composition", "fractions", "composition+fractions", "structure")
+
+
+def _check_features(features: str) -> str:
+    from ..errors import ParameterError
+
+    if features not in FEATURE_SETS:
+        raise ParameterError(f"--features must be one of {', '.join(FEATURE_SETS)}, not {features!r}")
+    return features
+
+
+def _featurizer(features: str, recipe: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """The featurizer of a feature set (``recipe``: the stored arguments of a saved model's)."""
     from ..features import CompositionFeaturizer, StructureFeaturizer
 
-    return StructureFeaturizer() if features == "structure" else CompositionFeaturizer()
+    if features == "structure":
+        return StructureFeaturizer()
+    if recipe:
+        return CompositionFeaturizer(**recipe)
+    if features == "fractions":
+        return CompositionFeaturizer(magpie=False, stoichiometry=False, valence=False, ionic=False,
+                                     fractions=True)
+    return CompositionFeaturizer(fractions=features == "composition+fractions")
 
 
 @regress_app.command("benchmark")
 def benchmark_cmd(
     data: Annotated[str, typer.Argument(help="Dataset name (matterlearn datasets list) or a CSV with a formula column.")],
-    target: Annotated[Optional[str], typer.Option(help="Target column of a CSV.")] = None,
+    target: Annotated[str | None, typer.Option(help="Target column of a CSV.")] = None,
     model: Annotated[str, typer.Option("--model", help="Models, comma-separated.")] = "rf",
-    features: Annotated[str, typer.Option(help="composition or structure.")] = "composition",
+    features: Annotated[str, typer.Option(help="composition (Magpie statistics, stoichiometry, valence, ionic "
+                                                "character), fractions (element fractions), "
+                                                "composition+fractions, or structure.")] = "composition",
     log10: Annotated[bool, typer.Option("--log10", help="Model log10 of the target (moduli).")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the models and inner CV.")] = 0,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report.")] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the results as JSON.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the report.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
 ) -> None:
     """Nested 5-fold CV (official Matbench folds for Matbench tasks; the same protocol for a
     CSV): MAE, RMSE, r2, max error and train MAE per fold; ROC-AUC (from probabilities),
@@ -84,9 +104,13 @@ def benchmark_cmd(
     import numpy as np
 
     from ..data import atomic_write_text
-    from ..errors import DataFormatError
-    from ..regress import benchmark
+    from ..errors import DataFormatError, ParameterError
+    from ..regress import GRAPH_MODELS, benchmark
 
+    models = [m.strip() for m in model.split(",") if m.strip()]
+    if any(m in GRAPH_MODELS for m in models) and features != "structure":
+        raise ParameterError("cgcnn works on crystal structures: add --features structure (a structure "
+                             "dataset, or an extxyz / ASE db file)")
     inputs, y, task, folds, name = _load(data, target, features)
     if log10:
         if task != "regression" or (np.asarray(y) <= 0).any():
@@ -95,7 +119,6 @@ def benchmark_cmd(
         name = f"{name} log10"
     featurizer = _featurizer(features)
     X = featurizer.fit_transform(inputs)
-    models = [m.strip() for m in model.split(",") if m.strip()]
     from rich.progress import BarColumn, Progress, TextColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
@@ -103,7 +126,7 @@ def benchmark_cmd(
         predictions: dict[str, Any] = {}
         result = benchmark(X, y, task, folds, models, seed, name,
                            lambda m, k, n: bar.update(t, advance=1, description=f"{m} fold {k + 1}"),
-                           predictions)
+                           predictions, structures=inputs if features == "structure" else None)
     if out is not None:
         from ..report import regress_report
 
@@ -123,45 +146,73 @@ def benchmark_cmd(
 
 @regress_app.command("fit")
 def fit_cmd(
-    data: Annotated[str, typer.Argument(help="Dataset name or a CSV with a formula column.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (skops).")],
-    target: Annotated[Optional[str], typer.Option(help="Target column of a CSV.")] = None,
+    data: Annotated[str, typer.Argument(help="Dataset name, a CSV with a formula column, or an extxyz / ASE db.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (skops; torch tensors for cgcnn).")],
+    target: Annotated[str | None, typer.Option(help="Target column of a CSV, or info key of a structure file.")] = None,
     model: Annotated[str, typer.Option("--model", help="Model name.")] = "rf",
+    features: Annotated[str, typer.Option(help="composition, fractions, composition+fractions or structure.")] = "composition",
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
 ) -> None:
-    """Tune (inner 5-fold CV) and fit one model on all the data; save it with its feature recipe."""
-    from ..features import CompositionFeaturizer
-    from ..regress import make_model, save_model
+    """Tune (inner 5-fold CV; early stopping for cgcnn) and fit one model on all the data; save
+    it with its feature recipe."""
+    from ..errors import ParameterError
+    from ..regress import GRAPH_MODELS, make_model, save_model
 
-    formulas, y, task, _, name = _load(data, target, "composition")
-    featurizer = CompositionFeaturizer()
-    X = featurizer.fit_transform(formulas)
-    est = make_model(model, task, seed=seed).fit(X, y)
-    save_model(out, est, {"features": "composition", "featurizer": {
-        "magpie": True, "stoichiometry": True, "valence": True, "ionic": True},
-        "target": target or "target", "task": task, "model": model, "data": name,
-        "n_train": int(len(y)), "best_params": {k.replace("model__", ""): v
-                                               for k, v in est.best_params_.items()}})
+    graph = model in GRAPH_MODELS
+    if graph and features != "structure":
+        raise ParameterError("cgcnn works on crystal structures: add --features structure")
+    inputs, y, task, _, name = _load(data, target, features)
+    est = make_model(model, task, seed=seed)
+    recipe: dict[str, Any] = {"features": features, "target": target or "target", "task": task,
+                              "model": model, "data": name, "n_train": len(y)}
+    if task == "classification":
+        import numpy as np
+
+        classes = np.unique(y)
+        if len(classes) != 2:
+            from ..errors import DataFormatError
+
+            raise DataFormatError(f"a classification target needs exactly two classes; this one has {len(classes)}")
+        recipe["classes"] = [float(c) for c in classes]
+        y = (np.asarray(y) == classes[1]).astype(float)
+    if graph:
+        est.fit(inputs, y)
+    else:
+        featurizer = _featurizer(features)
+        est.fit(featurizer.fit_transform(inputs), y)
+        if hasattr(featurizer, "recipe"):
+            recipe["featurizer"] = featurizer.recipe()
+    recipe["best_params"] = {k.replace("model__", ""): v for k, v in est.best_params_.items()}
+    save_model(out, est, recipe)
     typer.echo(f"fitted {model} on {len(y)} entries of {name}; wrote {out}")
 
 
 @regress_app.command("predict")
 def predict_cmd(
     model_file: Annotated[Path, typer.Argument(help="Model file from `regress fit`.")],
-    data: Annotated[str, typer.Argument(help="CSV with a formula column.")],
+    data: Annotated[str, typer.Argument(help="CSV with a formula column, or an extxyz / ASE db for structure models.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Predictions CSV to write.")],
 ) -> None:
-    """Predict the target of every formula of a CSV."""
+    """Predict the target of every formula of a CSV, or of every structure of a file."""
     import csv
     import io
 
-    from ..data import atomic_write_text, read_table
-    from ..features import CompositionFeaturizer
-    from ..regress import load_model
+    from ..data import atomic_write_text, read_frames, read_table
+    from ..regress import GRAPH_MODELS, load_model
 
     est, recipe = load_model(model_file)
-    table = read_table(data, None)
-    X = CompositionFeaturizer(**recipe["featurizer"]).fit_transform(table.formulas)
+    features = recipe.get("features", "composition")
+    if features == "structure":
+        frames = read_frames(data)
+        inputs: Any = frames
+        names = [a.get_chemical_formula() for a in frames]
+    else:
+        table = read_table(data, None)
+        inputs = names = table.formulas
+    if recipe["model"] in GRAPH_MODELS:
+        X = inputs
+    else:
+        X = _featurizer(features, recipe.get("featurizer")).fit_transform(inputs)
     buf = io.StringIO()
     w = csv.writer(buf)
     if recipe["task"] == "classification":
@@ -170,7 +221,7 @@ def predict_cmd(
     else:
         p = est.predict(X)
         w.writerow(["formula", f"predicted_{recipe['target']}"])
-    for f, v in zip(table.formulas, p):
+    for f, v in zip(names, p):
         w.writerow([f, repr(float(v))])
     atomic_write_text(out, buf.getvalue())
     typer.echo(f"wrote {len(p)} predictions to {out}")

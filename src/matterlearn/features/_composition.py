@@ -33,6 +33,7 @@ MAGPIE_PROPERTIES = (
 MAGPIE_STATS = ("minimum", "maximum", "range", "mean", "avg_dev", "mode")
 P_NORMS = (0, 2, 3, 5, 7, 10)
 ORBITALS = ("s", "p", "d", "f")
+N_FRACTION_ELEMENTS = 103  # H to Lr, as matminer's ElementFraction
 
 
 @lru_cache(maxsize=1)
@@ -62,6 +63,10 @@ class CompositionFeaturizer:
         Mean number of s, p, d, f valence electrons and their fractions of the total.
     ionic : bool
         Largest and composition-weighted ionic character ``1 - exp(-(dX)^2 / 4)``.
+    fractions : bool
+        The atomic fraction of each element H..Lr (103 features, labelled by symbol; matminer's
+        ``ElementFraction``). Off by default; for alloys such as steels, whose compositions
+        differ in small amounts of a few elements, they carry more than the Magpie statistics.
 
     Notes
     -----
@@ -70,11 +75,12 @@ class CompositionFeaturizer:
     """
 
     def __init__(self, magpie: bool = True, stoichiometry: bool = True, valence: bool = True,
-                 ionic: bool = True) -> None:
+                 ionic: bool = True, fractions: bool = False) -> None:
         self.magpie = magpie
         self.stoichiometry = stoichiometry
         self.valence = valence
         self.ionic = ionic
+        self.fractions = fractions
 
     def fit(self, X: Sequence[str], y: object = None) -> CompositionFeaturizer:
         self.n_features_out_ = len(self.feature_labels())
@@ -90,10 +96,19 @@ class CompositionFeaturizer:
             labels += [f"{k} {o} valence electrons" for k in ("avg", "frac") for o in ORBITALS]
         if self.ionic:
             labels += ["max ionic char", "avg ionic char"]
+        if self.fractions:
+            from ase.data import chemical_symbols
+
+            labels += list(chemical_symbols[1:N_FRACTION_ELEMENTS + 1])
         return labels
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(self.feature_labels(), dtype=object)
+
+    def recipe(self) -> dict[str, bool]:
+        """The constructor arguments, to store beside a fitted model."""
+        return {"magpie": self.magpie, "stoichiometry": self.stoichiometry, "valence": self.valence,
+                "ionic": self.ionic, "fractions": self.fractions}
 
     def citations(self) -> list[str]:
         from ..datasets._citations import BIBTEX
@@ -144,6 +159,8 @@ class CompositionFeaturizer:
             max_ic = ic.max(axis=(1, 2)) if k > 1 else np.zeros(len(formulas))
             avg_ic = 0.5 * np.einsum("ni,nij,nj->n", f, ic, f)
             blocks.append(np.column_stack([max_ic, avg_ic]))
+        if self.fractions:
+            blocks.append(frac[:, :N_FRACTION_ELEMENTS])
         return np.hstack(blocks) if blocks else np.zeros((len(formulas), 0))
 
     def fit_transform(self, X: Sequence[str], y: object = None) -> np.ndarray:

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataFormatError, ParameterError
-from ._models import make_model
+from ._models import GRAPH_MODELS, make_model
 
-__all__ = ["regression_metrics", "classification_metrics", "benchmark"]
+__all__ = ["benchmark", "classification_metrics", "regression_metrics"]
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,29 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]
 def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.ndarray, np.ndarray]],
               models: Sequence[str], seed: int = 0, dataset: str = "",
               progress: Callable[[str, int, int], None] | None = None,
-              predictions: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+              predictions: dict[str, np.ndarray] | None = None,
+              structures: Sequence[Any] | None = None) -> dict[str, Any]:
     """Nested CV: for each outer fold, tune and fit each model on the training part (inner
-    5-fold CV inside :func:`make_model`), then score on the test part and on the training part.
+    5-fold CV inside :func:`make_model`; CGCNN: an inner validation split with early
+    stopping), then score on the test part and on the training part.
+
+    ``X`` is the feature matrix of the feature-based models; ``structures`` (ASE Atoms or
+    crystal graphs, one per row of ``X``) feed the graph models (``cgcnn``).
 
     Returns the JSON of ``matterlearn regress benchmark``. If ``predictions`` is a dict, it
     receives each model's out-of-fold predictions (probabilities of class 1 for classifiers).
     """
     y = np.asarray(y, dtype=float)
+    graphs = None
+    if any(m in GRAPH_MODELS for m in models):
+        if structures is None:
+            raise ParameterError("cgcnn needs crystal structures: a structure dataset or an extxyz / "
+                                 "ASE db file, with --features structure")
+        from ._cgcnn import _as_graphs
+
+        graphs = np.empty(len(structures), dtype=object)
+        for k, g in enumerate(_as_graphs(structures, 8.0, 12)):
+            graphs[k] = g
     if task == "classification":
         classes = np.unique(y)
         if len(classes) != 2:
@@ -68,7 +83,7 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
         y = (y == classes[1]).astype(float)
     elif task != "regression":
         raise ParameterError(f"task must be regression or classification, not {task!r}")
-    out: dict[str, Any] = {"dataset": dataset, "task": task, "n": int(len(y)), "models": {}}
+    out: dict[str, Any] = {"dataset": dataset, "task": task, "n": len(y), "models": {}}
     mad = float(np.mean(np.abs(y - y.mean())))
     for name in models:
         per_fold = []
@@ -78,16 +93,17 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
                 progress(name, k, len(folds))
             t0 = time.perf_counter()
             model = make_model(name, task, seed=seed)
-            model.fit(X[train], y[train])
+            Xm = graphs if name in GRAPH_MODELS else X
+            model.fit(Xm[train], y[train])
             if task == "regression":
-                oof[test] = model.predict(X[test])
+                oof[test] = model.predict(Xm[test])
                 m = regression_metrics(y[test], oof[test])
-                m["train_mae"] = regression_metrics(y[train], model.predict(X[train]))["mae"]
+                m["train_mae"] = regression_metrics(y[train], model.predict(Xm[train]))["mae"]
             else:
-                oof[test] = model.predict_proba(X[test])[:, 1]
+                oof[test] = model.predict_proba(Xm[test])[:, 1]
                 m = classification_metrics(y[test], oof[test])
                 m["train_roc_auc"] = classification_metrics(
-                    y[train], model.predict_proba(X[train])[:, 1])["roc_auc"]
+                    y[train], model.predict_proba(Xm[train])[:, 1])["roc_auc"]
             m["best_params"] = {k2.replace("model__", ""): v for k2, v in model.best_params_.items()}
             m["seconds"] = round(time.perf_counter() - t0, 2)
             per_fold.append(m)

@@ -7,10 +7,16 @@ from typing import Any
 
 from ..errors import ParameterError
 
-__all__ = ["REGRESSORS", "CLASSIFIERS", "make_model"]
+__all__ = ["CLASSIFIERS", "GRAPH_MODELS", "REGRESSORS", "make_model"]
 
-REGRESSORS = ("ridge", "lasso", "knn", "rf", "svr", "gbr", "mlp")
-CLASSIFIERS = ("logreg", "knn", "rf", "svc", "gbc", "mlp")
+REGRESSORS = ("ridge", "lasso", "knn", "rf", "et", "svr", "gbr", "mlp", "cgcnn")
+CLASSIFIERS = ("logreg", "knn", "rf", "et", "svc", "gbc", "mlp", "cgcnn")
+#: models that take crystal structures (their graphs) rather than a feature matrix
+GRAPH_MODELS = ("cgcnn",)
+#: the classifier of each regressor's hurdle variant (``NAME-hurdle``, for targets with a mass at 0)
+HURDLE_CLASSIFIER = {"ridge": "logreg", "lasso": "logreg", "knn": "knn", "rf": "rf", "et": "et",
+                     "svr": "svc", "gbr": "gbc", "mlp": "mlp"}
+HURDLE_SUFFIX = "-hurdle"
 
 
 def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: int = 5,
@@ -19,9 +25,13 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
     grid search over a small, sensible grid with ``inner_folds``-fold CV.
 
     Every fit therefore tunes on the data it is given: inside an outer CV fold that is the
-    fold's training part only, so nothing leaks from the test part.
+    fold's training part only, so nothing leaks from the test part. ``cgcnn`` is the exception:
+    a :class:`~matterlearn.regress.CGCNN` over crystal structures, which holds out part of its
+    training data for early stopping instead of a grid search.
     """
     from sklearn.ensemble import (
+        ExtraTreesClassifier,
+        ExtraTreesRegressor,
         GradientBoostingClassifier,
         GradientBoostingRegressor,
         RandomForestClassifier,
@@ -38,6 +48,16 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
     reg = task == "regression"
     if task not in ("regression", "classification"):
         raise ParameterError(f"task must be regression or classification, not {task!r}")
+    if name.endswith(HURDLE_SUFFIX) and reg and name[: -len(HURDLE_SUFFIX)] in HURDLE_CLASSIFIER:
+        from ._hurdle import HurdleRegressor
+
+        base = name[: -len(HURDLE_SUFFIX)]
+        return HurdleRegressor(make_model(HURDLE_CLASSIFIER[base], "classification", seed, inner_folds, n_jobs),
+                               make_model(base, "regression", seed, inner_folds, n_jobs))
+    if name == "cgcnn":
+        from ._cgcnn import CGCNN
+
+        return CGCNN(task=task, seed=seed)
     zoo: dict[str, tuple[Any, dict[str, list[Any]], bool]] = {
         "ridge": (Ridge(), {"model__alpha": [1e-3, 1e-2, 1e-1, 1, 10, 100]}, True),
         "lasso": (Lasso(max_iter=20000), {"model__alpha": [1e-4, 1e-3, 1e-2, 1e-1, 1]}, True),
@@ -47,6 +67,9 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
                 True),
         "rf": (RandomForestRegressor(n_estimators=300, random_state=seed, n_jobs=n_jobs) if reg
                else RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=n_jobs),
+               {"model__max_features": [0.33, 1.0]}, False),
+        "et": (ExtraTreesRegressor(n_estimators=500, random_state=seed, n_jobs=n_jobs) if reg
+               else ExtraTreesClassifier(n_estimators=500, random_state=seed, n_jobs=n_jobs),
                {"model__max_features": [0.33, 1.0]}, False),
         "svr": (SVR(), {"model__C": [1, 10, 100], "model__gamma": ["scale", 0.01]}, True),
         "svc": (SVC(probability=True, random_state=seed),
@@ -63,7 +86,9 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
     }
     allowed = REGRESSORS if reg else CLASSIFIERS
     if name not in allowed:
-        raise ParameterError(f"unknown {task} model {name!r}; choose from {', '.join(allowed)}")
+        extra = (f" (or a regressor{HURDLE_SUFFIX}, e.g. et{HURDLE_SUFFIX}, for targets with many zeros)"
+                 if reg else "")
+        raise ParameterError(f"unknown {task} model {name!r}; choose from {', '.join(allowed)}{extra}")
     model, grid, scale = zoo[name]
     steps = ([("scale", StandardScaler())] if scale else []) + [("model", model)]
     cv = (KFold(inner_folds, shuffle=True, random_state=seed) if reg

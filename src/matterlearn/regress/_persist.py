@@ -1,4 +1,5 @@
-"""Saving and loading fitted property models safely: skops (no pickle) plus a JSON recipe."""
+"""Saving and loading fitted property models safely: skops (no pickle) plus a JSON recipe for
+scikit-learn models; a torch state_dict plus a JSON config for CGCNN."""
 
 from __future__ import annotations
 
@@ -10,16 +11,22 @@ from typing import Any
 from ..data import atomic_path
 from ..errors import DataFileNotFoundError, DataFormatError
 
-__all__ = ["save_model", "load_model", "SCHEMA_VERSION"]
+__all__ = ["SCHEMA_VERSION", "load_model", "save_model"]
 
 SCHEMA_VERSION = 1
-_SAFE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.")
+_SAFE_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "matterlearn.regress.")
 
 
 def save_model(path: str | os.PathLike[str], estimator: Any, recipe: dict[str, Any]) -> None:
-    """Write ``estimator`` and its ``recipe`` (features, target, task, model name) to one skops
-    file, atomically."""
+    """Write ``estimator`` and its ``recipe`` (features, target, task, model name) to one file,
+    atomically: skops for scikit-learn models, tensors and JSON for a CGCNN."""
     import skops.io as sio
+
+    from ._cgcnn import CGCNN, save_cgcnn
+
+    if isinstance(estimator, CGCNN):
+        save_cgcnn(path, estimator, {"schema_version": SCHEMA_VERSION, **recipe})
+        return
 
     payload = {"recipe": json.dumps({"schema_version": SCHEMA_VERSION, **recipe}),
                "estimator": estimator}
@@ -29,12 +36,25 @@ def save_model(path: str | os.PathLike[str], estimator: Any, recipe: dict[str, A
 
 def load_model(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     """Load a model written by :func:`save_model`; refuses a file that would instantiate types
-    outside scikit-learn, NumPy and SciPy."""
+    outside scikit-learn, NumPy, SciPy and matterlearn's own models."""
+    import zipfile
+
     import skops.io as sio
 
     path = Path(path)
     if not path.is_file():
         raise DataFileNotFoundError(f"file '{path}' does not exist")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        raise DataFormatError(f"file '{path}' is not a matterlearn model (not a skops or torch file)") from None
+    if any(n.endswith("data.pkl") for n in names):  # torch's format: a CGCNN
+        from ._cgcnn import load_cgcnn
+
+        model, recipe = load_cgcnn(path)
+        _check_schema(path, recipe)
+        return model, recipe
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
@@ -45,7 +65,11 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
                               f"{', '.join(unsafe[:5])}; not loading it")
     payload = sio.load(path, trusted=untrusted)
     recipe = json.loads(payload["recipe"])
+    _check_schema(path, recipe)
+    return payload["estimator"], recipe
+
+
+def _check_schema(path: Path, recipe: dict[str, Any]) -> None:
     if recipe.get("schema_version") != SCHEMA_VERSION:
         raise DataFormatError(f"file '{path}': model schema_version {recipe.get('schema_version')}, "
                               f"this matterlearn reads {SCHEMA_VERSION}; refit it")
-    return payload["estimator"], recipe

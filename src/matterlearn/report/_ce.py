@@ -10,7 +10,7 @@ import numpy as np
 
 from ._html import HTMLReport, new_figure
 
-__all__ = ["eci_figure", "parity_figure", "hull_figure", "ce_fit_report", "ce_hull_report"]
+__all__ = ["ce_fit_report", "ce_hull_report", "eci_figure", "hull_figure", "parity_figure"]
 
 
 def eci_figure(expansion: Any) -> Any:

@@ -35,7 +35,7 @@ def regress_report(result: dict[str, Any], X: np.ndarray, y: np.ndarray,
     from sklearn.inspection import permutation_importance
     from sklearn.metrics import roc_curve
 
-    from ..regress import make_model
+    from ..regress import GRAPH_MODELS, make_model
 
     folder = Path(folder)
     task = result["task"]
@@ -87,7 +87,14 @@ def regress_report(result: dict[str, Any], X: np.ndarray, y: np.ndarray,
     ax1.legend(fontsize=8)
     ax2.legend(fontsize=8)
     rep.figure(fig, rep_caption)
-    # learning curve and permutation importance of the best model on the first outer fold
+    # learning curve and permutation importance of the best feature-based model on the first
+    # outer fold (graph models have no feature matrix to permute)
+    feature_models = [m for m in result["models"] if m not in GRAPH_MODELS]
+    if not feature_models:
+        folder.mkdir(parents=True, exist_ok=True)
+        rep.write(folder / "regress.html")
+        return folder / "regress.html"
+    best = (min if task == "regression" else max)(feature_models, key=lambda m: result["models"][m][key])
     train, test = folds[0]
     model = make_model(best, task, seed=seed).fit(X[train], y[train])
     params = model.best_params_
@@ -95,7 +102,10 @@ def regress_report(result: dict[str, Any], X: np.ndarray, y: np.ndarray,
     rng = np.random.default_rng(seed)
     for frac in (0.1, 0.2, 0.4, 0.7, 1.0):
         sub = rng.permutation(train)[: max(10, int(frac * len(train)))]
-        est = make_model(best, task, seed=seed).estimator.set_params(**params).fit(X[sub], y[sub])
+        est = make_model(best, task, seed=seed)
+        if hasattr(est, "estimator"):  # a grid search: reuse the parameters tuned on the full fold
+            est = est.estimator.set_params(**params)
+        est.fit(X[sub], y[sub])
         if task == "regression":
             scores.append(float(np.mean(np.abs(est.predict(X[test]) - y[test]))))
         else:
@@ -110,7 +120,7 @@ def regress_report(result: dict[str, Any], X: np.ndarray, y: np.ndarray,
     ax.set_xlabel("training entries")
     ax.set_ylabel("test MAE" if task == "regression" else "test ROC-AUC")
     rep.figure(fig, f"Learning curve of {best} on the first outer fold.")
-    imp = permutation_importance(model.best_estimator_, X[test], y[test], n_repeats=5,
+    imp = permutation_importance(getattr(model, "best_estimator_", model), X[test], y[test], n_repeats=5,
                                  random_state=seed,
                                  scoring="neg_mean_absolute_error" if task == "regression" else "roc_auc")
     order = np.argsort(-imp.importances_mean)[:20]
