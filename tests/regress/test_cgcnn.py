@@ -27,7 +27,7 @@ def _alloys(n: int, seed: int = 0) -> tuple[list, np.ndarray]:
 @pytest.fixture(scope="module")
 def fitted() -> tuple[CGCNN, list, np.ndarray]:
     frames, y = _alloys(80)
-    model = CGCNN(epochs=60, patience=60, atom_fea_len=32, h_fea_len=32, seed=1).fit(frames[:60], y[:60])
+    model = CGCNN(epochs=60, patience=60, atom_fea_len=32, h_fea_len=32, n_models=1, seed=1).fit(frames[:60], y[:60])
     return model, frames, y
 
 
@@ -63,7 +63,7 @@ def test_invariances(fitted) -> None:  # type: ignore[no-untyped-def]
 
 def test_deterministic_by_seed() -> None:
     frames, y = _alloys(30, seed=3)
-    kw = dict(epochs=5, atom_fea_len=16, h_fea_len=16, seed=7)
+    kw = dict(epochs=5, atom_fea_len=16, h_fea_len=16, n_models=1, seed=7)
     p1 = CGCNN(**kw).fit(frames, y).predict(frames)
     p2 = CGCNN(**kw).fit(frames, y).predict(frames)
     p3 = CGCNN(**{**kw, "seed": 8}).fit(frames, y).predict(frames)
@@ -73,7 +73,7 @@ def test_deterministic_by_seed() -> None:
 def test_ensemble_averages_its_members() -> None:
     frames, y = _alloys(30, seed=6)
     kw = dict(epochs=4, atom_fea_len=16, h_fea_len=16, seed=3)
-    single = CGCNN(**kw).fit(frames, y)
+    single = CGCNN(n_models=1, **kw).fit(frames, y)
     pair = CGCNN(n_models=2, **kw).fit(frames, y)
     assert len(pair.nets_) == 2 and pair.n_epochs_ == 8
     graphs = [crystal_graph(a) for a in frames]
@@ -84,7 +84,7 @@ def test_ensemble_averages_its_members() -> None:
 
 def test_early_stopping_keeps_the_best_epoch() -> None:
     frames, y = _alloys(30, seed=4)
-    model = CGCNN(epochs=40, patience=3, atom_fea_len=16, h_fea_len=16, lr=0.05).fit(frames, y)
+    model = CGCNN(epochs=40, patience=3, atom_fea_len=16, h_fea_len=16, lr=0.05, n_models=1).fit(frames, y)
     errors = [h[2] for h in model.history_[0]]
     assert model.n_epochs_ < 40  # stopped early
     assert model.best_val_error_ == pytest.approx(min(errors))
@@ -97,7 +97,7 @@ def test_classifier() -> None:
     keep = (n_au <= 2) | (n_au >= 4)  # label: gold-rich or gold-poor, nothing in between
     frames = [a for a, k in zip(frames, keep) if k][:60]
     label = (n_au[keep][:60] >= 4).astype(float)
-    model = CGCNN(task="classification", epochs=60, patience=60, atom_fea_len=16, h_fea_len=16)
+    model = CGCNN(task="classification", epochs=60, patience=60, atom_fea_len=16, h_fea_len=16, n_models=1)
     p = model.fit(frames, label).predict_proba(frames)
     assert p.shape == (len(frames), 2) and np.allclose(p.sum(axis=1), 1) and ((p >= 0) & (p <= 1)).all()
     assert np.mean((p[:, 1] > 0.5) == label) > 0.8

@@ -60,6 +60,18 @@ def _load(data: str, target: str | None, features: str) -> tuple[Any, Any, str, 
     return inputs, y, task, matbench_splits(y, task), Path(data).name
 
 
+def _cgcnn_options(epochs: int | None, ensemble: int | None) -> dict[str, int]:
+    from ..errors import ParameterError
+
+    opts = {}
+    for key, value in (("epochs", epochs), ("n_models", ensemble)):
+        if value is not None:
+            if value < 1:
+                raise ParameterError(f"--{'ensemble' if key == 'n_models' else key} must be at least 1")
+            opts[key] = value
+    return opts
+
+
 FEATURE_SETS = ("composition", "fractions", "composition+fractions", "structure")
 
 
@@ -95,6 +107,8 @@ def benchmark_cmd(
                                                 "composition+fractions, or structure.")] = "composition",
     log10: Annotated[bool, typer.Option("--log10", help="Model log10 of the target (moduli).")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the models and inner CV.")] = 0,
+    epochs: Annotated[int | None, typer.Option(help="cgcnn: most training epochs (default 300; early stopping).")] = None,
+    ensemble: Annotated[int | None, typer.Option(help="cgcnn: networks averaged (default 5).")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the report.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the results as JSON.")] = None,
 ) -> None:
@@ -126,7 +140,8 @@ def benchmark_cmd(
         predictions: dict[str, Any] = {}
         result = benchmark(X, y, task, folds, models, seed, name,
                            lambda m, k, n: bar.update(t, advance=1, description=f"{m} fold {k + 1}"),
-                           predictions, structures=inputs if features == "structure" else None)
+                           predictions, structures=inputs if features == "structure" else None,
+                           cgcnn_options=_cgcnn_options(epochs, ensemble))
     if out is not None:
         from ..report import regress_report
 
@@ -140,8 +155,9 @@ def benchmark_cmd(
             typer.echo(f"{m}: MAE {r['mae_mean']:.4g} ± {r['mae_std']:.2g}, r2 {r['r2_mean']:.3f}, "
                        f"MAE/MAD {r['mae_over_mad']:.3f}; {verdict}")
         else:
+            verdict = "overfits (train ROC-AUC shortfall < half the test one)" if r["overfitting"] else "ok"
             typer.echo(f"{m}: ROC-AUC {r['roc_auc_mean']:.3f}, balanced accuracy "
-                       f"{r['balanced_accuracy_mean']:.3f} ± {r['balanced_accuracy_std']:.2g}")
+                       f"{r['balanced_accuracy_mean']:.3f} ± {r['balanced_accuracy_std']:.2g}; {verdict}")
 
 
 @regress_app.command("fit")
@@ -152,6 +168,8 @@ def fit_cmd(
     model: Annotated[str, typer.Option("--model", help="Model name.")] = "rf",
     features: Annotated[str, typer.Option(help="composition, fractions, composition+fractions or structure.")] = "composition",
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    epochs: Annotated[int | None, typer.Option(help="cgcnn: most training epochs (default 300; early stopping).")] = None,
+    ensemble: Annotated[int | None, typer.Option(help="cgcnn: networks averaged (default 5).")] = None,
 ) -> None:
     """Tune (inner 5-fold CV; early stopping for cgcnn) and fit one model on all the data; save
     it with its feature recipe."""
@@ -162,7 +180,7 @@ def fit_cmd(
     if graph and features != "structure":
         raise ParameterError("cgcnn works on crystal structures: add --features structure")
     inputs, y, task, _, name = _load(data, target, features)
-    est = make_model(model, task, seed=seed)
+    est = make_model(model, task, seed=seed, cgcnn_options=_cgcnn_options(epochs, ensemble))
     recipe: dict[str, Any] = {"features": features, "target": target or "target", "task": task,
                               "model": model, "data": name, "n_train": len(y)}
     if task == "classification":

@@ -51,13 +51,15 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
               models: Sequence[str], seed: int = 0, dataset: str = "",
               progress: Callable[[str, int, int], None] | None = None,
               predictions: dict[str, np.ndarray] | None = None,
-              structures: Sequence[Any] | None = None) -> dict[str, Any]:
+              structures: Sequence[Any] | None = None,
+              cgcnn_options: dict[str, Any] | None = None) -> dict[str, Any]:
     """Nested CV: for each outer fold, tune and fit each model on the training part (inner
     5-fold CV inside :func:`make_model`; CGCNN: an inner validation split with early
     stopping), then score on the test part and on the training part.
 
     ``X`` is the feature matrix of the feature-based models; ``structures`` (ASE Atoms or
-    crystal graphs, one per row of ``X``) feed the graph models (``cgcnn``).
+    crystal graphs, one per row of ``X``) feed the graph models (``cgcnn``), built with
+    ``cgcnn_options`` (e.g. ``{"epochs": 100, "n_models": 1}``).
 
     Returns the JSON of ``matterlearn regress benchmark``. If ``predictions`` is a dict, it
     receives each model's out-of-fold predictions (probabilities of class 1 for classifiers).
@@ -92,7 +94,7 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
             if progress:
                 progress(name, k, len(folds))
             t0 = time.perf_counter()
-            model = make_model(name, task, seed=seed)
+            model = make_model(name, task, seed=seed, cgcnn_options=cgcnn_options)
             Xm = graphs if name in GRAPH_MODELS else X
             model.fit(Xm[train], y[train])
             if task == "regression":
@@ -116,6 +118,8 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
         if task == "regression":
             summary["mae_over_mad"] = summary["mae_mean"] / mad if mad > 0 else float("nan")
             summary["overfitting"] = bool(summary["train_mae_mean"] < 0.5 * summary["mae_mean"])
+        else:  # the same test on the ROC-AUC's shortfall from 1
+            summary["overfitting"] = bool(1 - summary["train_roc_auc_mean"] < 0.5 * (1 - summary["roc_auc_mean"]))
         out["models"][name] = summary
         if predictions is not None:
             predictions[name] = oof

@@ -155,7 +155,7 @@ class CGCNN:
                  h_fea_len: int = 128, epochs: int = 300, batch_size: int = 64, lr: float = 3e-3,
                  weight_decay: float = 0.0, patience: int = 40, val_fraction: float = 0.15,
                  cutoff: float = 8.0, max_neighbors: int = 12, n_gaussians: int = 40,
-                 loss: str = "mse", n_models: int = 1, seed: int = 0) -> None:
+                 loss: str = "mse", n_models: int = 5, seed: int = 0) -> None:
         if task not in ("regression", "classification"):
             raise ParameterError(f"task must be regression or classification, not {task!r}")
         self.task = task

@@ -20,7 +20,7 @@ HURDLE_SUFFIX = "-hurdle"
 
 
 def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: int = 5,
-               n_jobs: int = 1) -> Any:
+               n_jobs: int = 1, cgcnn_options: dict[str, Any] | None = None) -> Any:
     """An unfitted estimator: scaling (where the model needs it) and the model, wrapped in a
     grid search over a small, sensible grid with ``inner_folds``-fold CV.
 
@@ -57,22 +57,24 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
     if name == "cgcnn":
         from ._cgcnn import CGCNN
 
-        return CGCNN(task=task, seed=seed)
+        return CGCNN(task=task, seed=seed, **(cgcnn_options or {}))
     zoo: dict[str, tuple[Any, dict[str, list[Any]], bool]] = {
         "ridge": (Ridge(), {"model__alpha": [1e-3, 1e-2, 1e-1, 1, 10, 100]}, True),
         "lasso": (Lasso(max_iter=20000), {"model__alpha": [1e-4, 1e-3, 1e-2, 1e-1, 1]}, True),
-        "logreg": (LogisticRegression(max_iter=5000), {"model__C": [0.01, 0.1, 1, 10, 100]}, True),
+        "logreg": (LogisticRegression(max_iter=5000, class_weight="balanced"), {"model__C": [0.01, 0.1, 1, 10, 100]}, True),
         "knn": (KNeighborsRegressor() if reg else KNeighborsClassifier(),
                 {"model__n_neighbors": [3, 5, 10, 20], "model__weights": ["uniform", "distance"]},
                 True),
         "rf": (RandomForestRegressor(n_estimators=300, random_state=seed, n_jobs=n_jobs) if reg
-               else RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=n_jobs),
+               else RandomForestClassifier(n_estimators=300, class_weight="balanced", random_state=seed,
+                                           n_jobs=n_jobs),
                {"model__max_features": [0.33, 1.0]}, False),
         "et": (ExtraTreesRegressor(n_estimators=500, random_state=seed, n_jobs=n_jobs) if reg
-               else ExtraTreesClassifier(n_estimators=500, random_state=seed, n_jobs=n_jobs),
+               else ExtraTreesClassifier(n_estimators=500, class_weight="balanced", random_state=seed,
+                                         n_jobs=n_jobs),
                {"model__max_features": [0.33, 1.0]}, False),
         "svr": (SVR(), {"model__C": [1, 10, 100], "model__gamma": ["scale", 0.01]}, True),
-        "svc": (SVC(probability=True, random_state=seed),
+        "svc": (SVC(probability=True, class_weight="balanced", random_state=seed),
                 {"model__C": [1, 10, 100], "model__gamma": ["scale", 0.01]}, True),
         "gbr": (GradientBoostingRegressor(random_state=seed, n_estimators=500, subsample=0.8),
                 {"model__learning_rate": [0.03, 0.1], "model__max_depth": [3, 5]}, False),

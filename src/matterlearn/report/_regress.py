@@ -24,7 +24,8 @@ def _verdict(task: str, r: dict[str, Any]) -> str:
         return f"MAE is {rel:.2f} of the target's mean absolute deviation: {quality}.{over}"
     auc = r["roc_auc_mean"]
     quality = "excellent" if auc > 0.95 else "good" if auc > 0.85 else "fair" if auc > 0.7 else "weak"
-    return (f"ROC-AUC {auc:.3f} ({quality}); balanced accuracy {r['balanced_accuracy_mean']:.3f}.")
+    over = " It overfits: training ROC-AUC near 1." if r.get("overfitting") else ""
+    return f"ROC-AUC {auc:.3f} ({quality}); balanced accuracy {r['balanced_accuracy_mean']:.3f}.{over}"
 
 
 def regress_report(result: dict[str, Any], X: np.ndarray, y: np.ndarray,
@@ -56,6 +57,10 @@ def regress_report(result: dict[str, Any], X: np.ndarray, y: np.ndarray,
             rep.paragraph(f"{name}: training MAE {r['train_mae_mean']:.4g} is far below the test "
                           f"MAE {r['mae_mean']:.4g}; the model memorises its training data.",
                           kind="warn")
+        elif task == "classification" and r.get("overfitting"):
+            rep.paragraph(f"{name}: training ROC-AUC {r['train_roc_auc_mean']:.3f} against "
+                          f"{r['roc_auc_mean']:.3f} on the test folds; the model memorises its "
+                          "training data.", kind="warn")
     header = (["model", "MAE", "MAE std", "RMSE", "r2", "train MAE", "verdict"] if task == "regression"
               else ["model", "ROC-AUC", "balanced acc.", "precision", "recall", "F1", "verdict"])
     rep.table(header, rows)
