@@ -52,3 +52,15 @@ def test_transformer_contract() -> None:
 def test_bad_formula_names_row() -> None:
     with pytest.raises(UnknownElementError, match="row 1: unknown element 'Xx'"):
         CompositionFeaturizer().fit_transform(["NaCl", "Xx2O3"])
+
+
+def test_element_fractions() -> None:
+    f = CompositionFeaturizer(magpie=False, stoichiometry=False, valence=False, ionic=False, fractions=True)
+    X = f.fit_transform(["Fe0.7Cr0.2Ni0.1", "Al2O3", "H2O"])
+    labels = f.feature_labels()
+    assert X.shape == (3, 103) and labels[0] == "H" and labels[-1] == "Lr"
+    assert np.allclose(X.sum(axis=1), 1.0)
+    assert X[0, labels.index("Cr")] == pytest.approx(0.2) and X[1, labels.index("O")] == pytest.approx(0.6)
+    full = CompositionFeaturizer(fractions=True).fit_transform(["Fe0.7Cr0.2Ni0.1"])
+    assert full.shape == (1, 148 + 103)
+    assert np.array_equal(full[0, 148:], X[0]) and f.recipe()["fractions"] is True

@@ -60,6 +60,8 @@ def test_benchmark_command(cli, tmp_path: Path) -> None:  # type: ignore[no-unty
     ("missing column", "no target column 'gap' (columns: formula, y)"),
     ("bad formula", "unknown element 'Xx'"),
     ("three classes", "exactly two classes; this one has 3"),
+    ("unknown features", "--features must be one of composition, fractions"),
+    ("cgcnn on formulas", "cgcnn works on crystal structures"),
 ])
 def test_benchmark_bad_input(cli, tmp_path: Path, case: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
     if case == "missing column":
@@ -68,8 +70,12 @@ def test_benchmark_bad_input(cli, tmp_path: Path, case: str, fragment: str) -> N
         p = tmp_path / "bad.csv"
         p.write_text("formula,y\nFe2O3,1\nXx2O3,2\n")
         args = [str(p), "--target", "y"]
-    else:
+    elif case == "three classes":
         args = [str(_csv(tmp_path, classes=3)), "--target", "y", "--model", "logreg"]
+    elif case == "unknown features":
+        args = [str(_csv(tmp_path)), "--target", "y", "--features", "magpie"]
+    else:
+        args = [str(_csv(tmp_path)), "--target", "y", "--model", "cgcnn"]
     before = files_in(tmp_path)
     code, _, err = cli("regress", "benchmark", *args, "--json", str(tmp_path / "o.json"))
     assert code == 1 and len(err.strip().splitlines()) == 1 and fragment in err, err
@@ -111,3 +117,21 @@ def test_classification_report(cli, tmp_path: Path) -> None:  # type: ignore[no-
                 "recall_mean", "f1_mean", "roc_auc_std"):
         assert key in r
     assert r["roc_auc_mean"] > 0.95
+
+
+def test_fractions_and_hurdle_models(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Element fractions as features, and a hurdle model on a target with many zeros."""
+    rng = np.random.default_rng(2)
+    rows = ["formula,gap"]
+    for _ in range(80):
+        a, b = rng.integers(1, 6, 2)
+        x = a / (a + b)
+        rows.append(f"Fe{a}Ni{b},{0.0 if x < 0.5 else 4 * x:.4f}")
+    (tmp_path / "g.csv").write_text("\n".join(rows) + "\n")
+    code, out, err = cli("regress", "benchmark", str(tmp_path / "g.csv"), "--target", "gap", "--features",
+                         "fractions", "--model", "knn,knn-hurdle", "--json", str(tmp_path / "r.json"))
+    assert code == 0, err
+    r = json.loads((tmp_path / "r.json").read_text())["models"]
+    assert r["knn-hurdle"]["mae_mean"] < r["knn"]["mae_mean"]
+    assert set(r["knn-hurdle"]["folds"][0]["best_params"]) == {"classifier__n_neighbors", "classifier__weights",
+                                                              "regressor__n_neighbors", "regressor__weights"}
