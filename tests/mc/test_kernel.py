@@ -47,6 +47,33 @@ def test_energy_change_equals_difference(species, repeat) -> None:  # type: igno
         assert ens.calculate_total() == pytest.approx(after, abs=1e-9)
 
 
+@pytest.mark.parametrize("cutoffs", [(5.7, 4.0, 3.0), (5.7, 5.0, 4.1)], ids=["tabulated", "products"])
+def test_tabulated_products_equal_the_polynomial(cutoffs) -> None:  # type: ignore[no-untyped-def]
+    """Binary flips: the table of higher-order terms gives the term-by-term polynomial's value;
+    cutoffs whose products involve too many neighbours fall back to the polynomial."""
+    from matterlearn.mc import _kernel
+    from matterlearn.mc._system import MAX_HOT_SLOTS
+
+    ce = _expansion(["Au", "Pd"], cutoffs)
+    rng = np.random.default_rng(3)
+    s = PRIM.repeat((4, 4, 4))
+    s.set_chemical_symbols(rng.choice(["Au", "Pd"], len(s)).tolist())
+    ens = SemiGrandCanonicalEnsemble(ce, s, 500.0, {}, seed=0)
+    arrays = _kernel.kernel_arrays(ens.system)
+    used = arrays[-1]
+    assert used == (cutoffs[1] < 4.5)  # 18 slots (two shells) are tabulated; 4.1 Å triplets are not
+    assert (ens.system.hot_n <= MAX_HOT_SLOTS).all()
+    plain = arrays[:-1] + (False,)
+    loc = np.empty(ens.system.nbr.shape[1])
+    for _ in range(50):
+        j = int(rng.integers(len(s)))
+        new = 1 - int(ens.occupation[j])
+        a = _kernel.delta_flip(ens.occupation, j, new, arrays, loc)
+        b = _kernel.delta_flip(ens.occupation, j, new, plain, loc)
+        assert a == pytest.approx(b, abs=1e-12)
+        ens.occupation[j] = int(rng.integers(2))
+
+
 def _exact(ens, configurations):  # type: ignore[no-untyped-def]
     """Exact canonical mean energy and heat capacity per site over the given configurations."""
     e = np.array([ens.calculate_total(c) for c in configurations])

@@ -3,8 +3,9 @@
 Every site of one primitive-cell site sees the same clusters up to a translation, so the clusters
 that contain a site are stored once, as a template over slots of a per-site neighbour table
 (:class:`~matterlearn.mc.LatticeSystem`). On a binary lattice the energy change of a flip is a
-multilinear polynomial in the neighbours' occupations, evaluated in about a hundred
-multiply-adds; on a multicomponent lattice each cluster's energy is read from its table by the
+multilinear polynomial in the neighbours' occupations: the linear part is a dot product, and
+the products (from triplets and larger clusters) are read from one table over the occupations of
+the few neighbours they involve; on a multicomponent lattice each cluster's energy is read from its table by the
 occupation code of its atoms. A swap evaluates the second flip after the first, which is exact
 when the two sites share clusters.
 
@@ -24,7 +25,8 @@ def kernel_arrays(system):  # type: ignore[no-untyped-def]
     """The tuple of arrays that the kernels take, from a :class:`LatticeSystem`."""
     s = system
     return (s.table, s.t_grp, s.sub, s.t_off, s.t_self, s.t_slot, s.t_mult, s.poly_c, s.poly_w,
-            s.v_ptr, s.v_idx, s.v_coef, s.u_ptr, s.u_idx, s.u_coef, s.nbr, s.base == 2)
+            s.v_ptr, s.v_idx, s.v_coef, s.u_ptr, s.u_idx, s.u_coef, s.nbr, s.base == 2,
+            s.hot_tab, s.hot_off, s.hot_slot, s.hot_n, len(s.hot_tab) > 0)
 
 
 @njit(cache=True)
@@ -47,7 +49,7 @@ def _gather(occ, j, nbr, loc):  # type: ignore[no-untyped-def]
         loc[q] = occ[nbr[j, q]]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def delta_flip(occ, j, new, sys, loc):  # type: ignore[no-untyped-def]
     """Energy change (eV) when site ``j`` takes species index ``new``; ``occ`` is unchanged.
 
@@ -55,12 +57,22 @@ def delta_flip(occ, j, new, sys, loc):  # type: ignore[no-untyped-def]
     the neighbour-table width.
     """
     (table, grp, sub, t_off, t_self, t_slot, t_mult, poly_c, poly_w, v_ptr, v_idx, v_coef, u_ptr,
-     u_idx, u_coef, nbr, binary) = sys
+     u_idx, u_coef, nbr, binary, hot_tab, hot_off, hot_slot, hot_n, use_hot) = sys
     old = occ[j]
     if new == old:
         return 0.0
     s = sub[j]
     out = 0.0
+    if binary and use_hot:
+        # the linear part, then all products at once from the table over the slots they involve
+        out = poly_c[s]
+        for q in range(nbr.shape[1]):
+            out += poly_w[s, q] * occ[nbr[j, q]]
+        m = 0
+        for k in range(hot_n[s]):
+            m |= occ[nbr[j, hot_slot[s, k]]] << k
+        out += hot_tab[hot_off[s] + m]
+        return out if new > old else -out
     if binary:
         _gather(occ, j, nbr, loc)
         out = poly_c[s]

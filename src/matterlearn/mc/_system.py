@@ -11,7 +11,10 @@ from ase import Atoms
 
 from ..ce import ClusterExpansion
 
-__all__ = ["LatticeSystem", "build_system"]
+__all__ = ["LatticeSystem", "build_system", "MAX_HOT_SLOTS"]
+
+#: most neighbour slots of the tabulated higher-order terms of a binary flip (2**20 entries, 8 MB)
+MAX_HOT_SLOTS = 20
 
 
 @dataclass
@@ -52,6 +55,12 @@ class LatticeSystem:
         with ``o_q`` the occupation of neighbour slot ``q``.
     nbr : numpy.ndarray of int32, shape (n_sites, n_slots)
         Atom in each neighbour slot of each site.
+    hot_tab, hot_off, hot_slot, hot_n : numpy.ndarray
+        Binary lattices whose products (``v``, ``u`` terms) involve at most
+        :data:`MAX_HOT_SLOTS` neighbour slots per primitive-cell site: the sum of all products is
+        tabulated over the occupations of those slots, ``hot_tab[hot_off[s] + m]`` with
+        ``m = sum_k o[hot_slot[s, k]] << k`` for ``k < hot_n[s]``; one lookup replaces about a
+        hundred multiply-adds. Empty when the table would be too large.
     allowed : numpy.ndarray of bool, shape (n_sites, base)
         Which species index each site may take.
     species : list of list of str
@@ -83,6 +92,10 @@ class LatticeSystem:
     allowed: np.ndarray
     species: list[list[str]]
     sites: np.ndarray
+    hot_tab: np.ndarray
+    hot_off: np.ndarray
+    hot_slot: np.ndarray
+    hot_n: np.ndarray
 
     def occupation(self, atoms: Atoms, name: str = "structure") -> np.ndarray:
         """Species index of each atom, shape (n_sites,), int32."""
@@ -289,13 +302,51 @@ def build_system(expansion: ClusterExpansion, atoms: Atoms) -> LatticeSystem:
     else:
         v_ptr = [0] * (n_prim + 1)
         u_ptr = [0] * (n_prim + 1)
+    v_ptr_a, v_idx_a, v_coef_a = (np.array(v_ptr, dtype=np.int64),
+                                  np.array(v_idx, dtype=np.int32).reshape(-1, 2), np.array(v_coef))
+    u_ptr_a, u_idx_a, u_coef_a = (np.array(u_ptr, dtype=np.int64),
+                                  np.array(u_idx, dtype=np.int32).reshape(-1, 3), np.array(u_coef))
+    hot = _hot_tables(n_prim, v_ptr_a, v_idx_a, v_coef_a, u_ptr_a, u_idx_a, u_coef_a) if base == 2 else None
+    if hot is None:
+        hot = (np.zeros(0), np.zeros(n_prim + 1, dtype=np.int64), np.zeros((n_prim, 1), dtype=np.int32),
+               np.zeros(n_prim, dtype=np.int64))
     return LatticeSystem(len(atoms), base, e0, inst_atoms_a, inst_order_a, inst_offset_a, table_a,
                          t_grp, sites.astype(np.int64), t_off_a, t_self_a, t_slot_a, t_mult_a,
-                         poly_c, poly_w, np.array(v_ptr, dtype=np.int64),
-                         np.array(v_idx, dtype=np.int32).reshape(-1, 2), np.array(v_coef),
-                         np.array(u_ptr, dtype=np.int64),
-                         np.array(u_idx, dtype=np.int32).reshape(-1, 3), np.array(u_coef),
-                         nbr, allowed, species, sites)
+                         poly_c, poly_w, v_ptr_a, v_idx_a, v_coef_a, u_ptr_a, u_idx_a, u_coef_a,
+                         nbr, allowed, species, sites, *hot)
+
+
+def _hot_tables(n_prim: int, v_ptr: np.ndarray, v_idx: np.ndarray, v_coef: np.ndarray, u_ptr: np.ndarray,
+                u_idx: np.ndarray, u_coef: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """Tabulate ``sum v o_a o_b + sum u o_a o_b o_c`` of each primitive-cell site over the
+    occupations of the slots it involves; None when some site involves more than
+    :data:`MAX_HOT_SLOTS` slots (the kernel then evaluates the products one by one)."""
+    slots = []
+    for s0 in range(n_prim):
+        used = set(v_idx[v_ptr[s0]:v_ptr[s0 + 1]].ravel()) | set(u_idx[u_ptr[s0]:u_ptr[s0 + 1]].ravel())
+        slots.append(sorted(int(q) for q in used))
+    if max((len(x) for x in slots), default=0) > MAX_HOT_SLOTS:
+        return None
+    width = max(1, max(len(x) for x in slots))
+    hot_slot = np.zeros((n_prim, width), dtype=np.int32)
+    hot_n = np.array([len(x) for x in slots], dtype=np.int64)
+    hot_off = np.zeros(n_prim + 1, dtype=np.int64)
+    hot_off[1:] = np.cumsum(2 ** hot_n)
+    tab = np.zeros(int(hot_off[-1]))
+    for s0, used in enumerate(slots):
+        hot_slot[s0, :len(used)] = used
+        pos = {q: k for k, q in enumerate(used)}
+        masks = np.arange(2 ** len(used), dtype=np.int64)
+        bit = [((masks >> k) & 1).astype(float) for k in range(len(used))]
+        part = np.zeros(len(masks))
+        for r in range(v_ptr[s0], v_ptr[s0 + 1]):
+            a, b = (pos[int(q)] for q in v_idx[r])
+            part += v_coef[r] * bit[a] * bit[b]
+        for r in range(u_ptr[s0], u_ptr[s0 + 1]):
+            a, b, c = (pos[int(q)] for q in u_idx[r])
+            part += u_coef[r] * bit[a] * bit[b] * bit[c]
+        tab[hot_off[s0]:hot_off[s0 + 1]] = part
+    return tab, hot_off, hot_slot, hot_n
 
 
 def _param_indices(params: list[dict], orbit: int) -> list[int]:
