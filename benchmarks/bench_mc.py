@@ -96,8 +96,12 @@ def transition_temperatures(repeat: int = 8, sweeps: int = 400, equilibration: i
     heat = temperature_scan(ce, cool.pop("final_structure"), temps[::-1], sweeps, equilibration, seed=1)
     for name, scan in (("cooling", cool), ("heating", heat)):
         ours[name] = (scan["transition_temperature"], scan["transition_temperature_uncertainty"])
+        ours[name + "_order"] = (scan["order_transition_temperature"],
+                                 scan["order_transition_temperature_uncertainty"])
     print(f"matterlearn, {len(atoms)} sites: Tc cooling {ours['cooling'][0]:.0f} ± {ours['cooling'][1]:.0f} K, "
-          f"heating {ours['heating'][0]:.0f} ± {ours['heating'][1]:.0f} K")
+          f"heating {ours['heating'][0]:.0f} ± {ours['heating'][1]:.0f} K (heat-capacity peak); "
+          f"long-range order halves at {ours['cooling_order'][0]:.0f} ± {ours['cooling_order'][1]:.0f} K "
+          f"(cooling), {ours['heating_order'][0]:.0f} ± {ours['heating_order'][1]:.0f} K (heating)")
     try:
         import icet
         from mchammer.calculators import ClusterExpansionCalculator

@@ -15,6 +15,7 @@ def _check(out: Path) -> dict:  # type: ignore[type-arg]
     assert st["regress_steels"]["ridge"]["mae_mean"] < 200  # MPa
     assert st["regress_steels"]["et (element fractions)"]["mae_mean"] <= 95  # leaderboard RF 103.5
     assert 150 < st["mc_aucu"]["cooling"]["transition_temperature"] < 1000
+    assert 150 < st["mc_aucu"]["cooling"]["order_transition_temperature"] < 1000
     assert st["ce_tawo"]["ground_states_reproduced"] and st["ce_tawo"]["rmse_cv"] < 2.5
     assert st["ce_aucu"]["ground_states_reproduced"]
     assert {"Cu", "Au", "AuCu"} <= set(st["ce_aucu"]["search_ground_states"])

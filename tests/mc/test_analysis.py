@@ -71,3 +71,35 @@ def test_anneal_finds_l10() -> None:
     cv = cs.cluster_vector(best)
     assert cv[2] == pytest.approx(-1 / 3, abs=1e-9)
     assert e == pytest.approx(ce.mixing_energy(best))
+
+
+def test_long_range_order_of_superstructures() -> None:
+    from matterlearn.mc import lattice_grid, long_range_order
+
+    prim = bulk("Cu", "fcc", a=3.8)
+    cell = prim.repeat((4, 4, 4))
+    grid = lattice_grid(cell, prim)
+    assert grid is not None and grid.shape == (4, 4, 4)
+    f = np.round(cell.positions / 1.9).astype(int)  # coordinates in units of a/2
+    corner = ((f % 2) == 0).all(axis=1)
+    l12 = corner.astype(int)  # Au on the cube corners, x = 1/4
+    l10 = (f[:, 2] % 2 == 0).astype(int)  # alternating (001) planes, x = 1/2
+    assert l12.mean() == 0.25 and l10.mean() == 0.5
+    assert long_range_order(l12, grid) == pytest.approx(1.0)
+    assert long_range_order(l10, grid) == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    assert long_range_order(rng.permutation(l12), grid) < 0.3
+    # two antiphase domains of L1_0 (the plane order shifts half-way along x) order less
+    domains = np.where(f[:, 0] < 4, l10, 1 - l10)
+    assert long_range_order(domains, grid) < 0.95
+    assert lattice_grid(bulk("Cu", "fcc", a=3.8, cubic=True).repeat(2), prim) is None
+
+
+def test_order_transition_temperature() -> None:
+    from matterlearn.mc import order_transition_temperature
+
+    t = np.arange(200.0, 901.0, 50.0)
+    eta = 0.9 / (1 + np.exp((t - 530.0) / 20.0))
+    r = order_transition_temperature(t[::-1], eta[::-1])
+    assert r["transition_temperature"] == pytest.approx(530.0, abs=5) and r["uncertainty"] == 25.0
+    assert not r["at_edge"]

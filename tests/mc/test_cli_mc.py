@@ -38,7 +38,9 @@ def test_mc_run_scan(cli, model: Path, tmp_path: Path) -> None:  # type: ignore[
     assert d["composition"][-1]["Au"] == pytest.approx(0.25)
     # cooling orders the alloy: lower energy and more unlike nearest neighbours
     assert d["energy_mean"][-1] < d["energy_mean"][0]
-    assert d["order_parameter"][-1] < d["order_parameter"][0] <= 0.05
+    assert d["short_range_order"][-1] < d["short_range_order"][0] <= 0.05
+    assert d["order_parameter"][-1] > d["order_parameter"][0]  # long-range order grows on cooling
+    assert d["order_transition_temperature"] is not None
     assert (tmp_path / "mcout" / "mc.html").is_file()
     assert "trial steps/s" in out
 

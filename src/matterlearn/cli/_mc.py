@@ -95,7 +95,10 @@ def run(
     typer.echo(f"{result['n_sites']} sites, {len(temps)} temperatures, "
                f"{result['trial_steps_per_second']:,.0f} trial steps/s"
                + (f"; heat-capacity peak at {tc:.0f} ± {result['transition_temperature_uncertainty']:.0f} K"
-                  if tc is not None else ""))
+                  if tc is not None else "")
+               + (f"; long-range order halves at {result['order_transition_temperature']:.0f} ± "
+                  f"{result['order_transition_temperature_uncertainty']:.0f} K"
+                  if result.get("order_transition_temperature") is not None else ""))
 
 
 def _json_default(obj: Any) -> Any:

@@ -5,8 +5,12 @@ from ._analysis import (
     autocorrelation_time,
     blocking_error,
     equilibration_index,
+    LatticeGrid,
     heat_capacity,
+    lattice_grid,
+    long_range_order,
     mean_and_error,
+    order_transition_temperature,
     sublattice_order,
     transition_temperature,
     warren_cowley,
@@ -21,4 +25,5 @@ __all__ = ["KB", "KineticMonteCarlo", "KMCResult", "anneal", "phase_diagram", "s
            "build_system", "blocking_error", "mean_and_error", "heat_capacity", "warren_cowley",
            "sublattice_order", "transition_temperature", "autocorrelation_time",
            "equilibration_index", "parse_temperatures", "set_composition",
-           "supercell", "temperature_scan"]
+           "supercell", "temperature_scan", "LatticeGrid", "lattice_grid", "long_range_order",
+           "order_transition_temperature"]

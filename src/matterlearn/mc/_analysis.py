@@ -4,14 +4,17 @@ and observers (short- and long-range order)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from ase import Atoms
 
 from ..errors import ParameterError
 
 __all__ = ["blocking_error", "mean_and_error", "heat_capacity", "warren_cowley",
-           "sublattice_order", "transition_temperature", "autocorrelation_time",
+           "sublattice_order", "transition_temperature", "LatticeGrid", "lattice_grid", "long_range_order",
+           "order_transition_temperature", "autocorrelation_time",
            "equilibration_index"]
 
 
@@ -147,3 +150,89 @@ def transition_temperature(temperatures: np.ndarray, heat_capacity: np.ndarray,
         unc = max(unc, float((near.max() - near.min()) / 2))
     return {"transition_temperature": tc, "uncertainty": unc, "peak_index": k,
             "at_edge": k in (0, len(t) - 1)}
+
+
+@dataclass(frozen=True)
+class LatticeGrid:
+    """Where each site of a supercell sits: its primitive cell on an (n1, n2, n3) grid and its
+    basis site, for Fourier transforms of occupations."""
+
+    shape: tuple[int, int, int]
+    cell_index: np.ndarray
+    basis_index: np.ndarray
+    n_basis: int
+
+
+def lattice_grid(atoms: Atoms, prim: Atoms, tol: float = 1e-3) -> LatticeGrid | None:
+    """The grid of ``atoms`` if it is a diagonal repetition of ``prim`` (as
+    :func:`~matterlearn.mc.supercell` makes), else None."""
+    cell = np.asarray(prim.cell)
+    ratio = np.asarray(atoms.cell) @ np.linalg.inv(cell)
+    n = np.round(np.diag(ratio)).astype(int)
+    if (n < 1).any() or not np.allclose(ratio, np.diag(n), atol=tol):
+        return None
+    frac_basis = prim.get_scaled_positions(wrap=True)
+    frac = atoms.positions @ np.linalg.inv(cell)  # in units of the primitive cell
+    basis = np.full(len(atoms), -1)
+    cells = np.zeros((len(atoms), 3), dtype=int)
+    for b, fb in enumerate(frac_basis):
+        d = frac - fb
+        whole = np.round(d)
+        hit = np.all(np.abs(d - whole) < tol, axis=1)
+        basis[hit] = b
+        cells[hit] = whole[hit].astype(int)
+    if (basis < 0).any():
+        return None
+    cells %= n
+    index = (cells[:, 0] * n[1] + cells[:, 1]) * n[2] + cells[:, 2]
+    if len(np.unique(index * len(prim) + basis)) != len(atoms):
+        return None
+    return LatticeGrid((int(n[0]), int(n[1]), int(n[2])), index, basis, len(prim))
+
+
+def long_range_order(occupation: np.ndarray, grid: LatticeGrid, species: int = 1,
+                     threshold: float = 20.0) -> float:
+    """Long-range order as the share of the composition fluctuations held by superstructure
+    peaks: with ``S_b(k)`` the Fourier transform of ``occ == species`` minus its mean on basis
+    site ``b``, ``eta^2 = sum over peaks of P(k) / sum over all k of P(k)``, ``P = sum_b |S_b|^2``,
+    where peaks are the k whose ``P`` exceeds ``threshold`` times the mean.
+
+    eta is 1 for a perfectly ordered superstructure (L1_2, L1_0, B2, ...) in one domain, and of
+    order ``sqrt(threshold * n_peaks / N)`` or less for a disordered alloy of ``N`` sites; no
+    sublattices or ordered phase need to be named. Antiphase domains lower it, as they should.
+    """
+    occ = (np.asarray(occupation) == species).astype(float)
+    dev = occ - occ.mean()
+    n_cells = int(np.prod(grid.shape))
+    field = np.zeros((grid.n_basis, n_cells))
+    field[grid.basis_index, grid.cell_index] = dev
+    power = np.zeros(n_cells)
+    for b in range(grid.n_basis):
+        power += np.abs(np.fft.fftn(field[b].reshape(grid.shape)).ravel()) ** 2
+    total = power.sum()
+    if total <= 0:
+        return 0.0
+    peaks = power > threshold * total / n_cells
+    return float(np.sqrt(power[peaks].sum() / total))
+
+
+def order_transition_temperature(temperatures: np.ndarray, order: np.ndarray) -> dict[str, Any]:
+    """The temperature at which the long-range order falls to half its largest value, by linear
+    interpolation between the scan points around it; the uncertainty is half their spacing."""
+    t = np.asarray(temperatures, dtype=float)
+    eta = np.asarray(order, dtype=float)
+    keep = np.isfinite(eta)
+    t, eta = t[keep], eta[keep]
+    if len(t) < 3:
+        raise ParameterError("an order-disorder temperature needs at least three temperatures")
+    o = np.argsort(t)
+    t, eta = t[o], eta[o]
+    half = 0.5 * eta.max()
+    above = np.flatnonzero(eta >= half)
+    k = int(above.max())  # the hottest point still at least half ordered
+    if k == len(t) - 1:
+        return {"transition_temperature": float(t[-1]), "uncertainty": float(t[-1] - t[-2]),
+                "at_edge": True}
+    t0, t1, e0, e1 = t[k], t[k + 1], eta[k], eta[k + 1]
+    tc = float(t0 + (e0 - half) / (e0 - e1) * (t1 - t0)) if e0 != e1 else float(t0)
+    return {"transition_temperature": tc, "uncertainty": float((t1 - t0) / 2), "at_edge": k == 0}

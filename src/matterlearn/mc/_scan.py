@@ -11,7 +11,15 @@ from ase import Atoms
 
 from ..ce import ClusterExpansion
 from ..errors import ParameterError
-from ._analysis import blocking_error, heat_capacity, transition_temperature, warren_cowley
+from ._analysis import (
+    blocking_error,
+    heat_capacity,
+    lattice_grid,
+    long_range_order,
+    order_transition_temperature,
+    transition_temperature,
+    warren_cowley,
+)
 from ._ensembles import CanonicalEnsemble, SemiGrandCanonicalEnsemble
 
 __all__ = ["supercell", "set_composition", "temperature_scan", "parse_temperatures"]
@@ -111,9 +119,12 @@ def temperature_scan(
     -------
     dict
         ``n_sites``, ``temperatures``, ``energy_mean`` (eV/site), ``energy_std_error``,
-        ``heat_capacity`` (k_B/site) and its error, ``order_parameter`` (nearest-neighbour
-        Warren-Cowley alpha of the binary, or NaN), ``acceptance``, ``trial_steps_per_second``,
-        ``transition_temperature`` and its ``uncertainty``.
+        ``heat_capacity`` (k_B/site) and its error, ``order_parameter`` (long-range order,
+        :func:`~matterlearn.mc.long_range_order`, of a binary on a repeated primitive cell, else
+        NaN), ``short_range_order`` (nearest-neighbour Warren-Cowley alpha of a binary, or NaN),
+        ``acceptance``, ``trial_steps_per_second``, ``transition_temperature`` (heat-capacity
+        peak) and its ``uncertainty``, and ``order_transition_temperature`` (where the
+        long-range order falls to half its largest value) and its uncertainty.
     """
     if sweeps < 1:
         raise ParameterError("sweeps must be at least 1")
@@ -132,7 +143,8 @@ def temperature_scan(
     n = ens.n_sites
     out: dict[str, list[Any]] = {k: [] for k in (
         "energy_mean", "energy_std_error", "heat_capacity", "heat_capacity_error",
-        "order_parameter", "acceptance", "composition")}
+        "order_parameter", "short_range_order", "acceptance", "composition")}
+    grid = lattice_grid(structure, expansion.cluster_space.prim) if binary else None
     steps = seconds = 0.0
     total = len(temps) * (sweeps + equilibration)
     for k, t in enumerate(temps):
@@ -142,8 +154,12 @@ def temperature_scan(
             if progress:
                 progress(k * (sweeps + equilibration) + done, total)
 
-        sro = {"alpha1": lambda e: {"": warren_cowley(e.occupation, pairs)}} if binary and len(pairs) else {}
-        data = ens.run(sweeps, equilibration=equilibration, observers=sro, progress=tick)
+        observers: dict[str, Any] = {}
+        if binary and len(pairs):
+            observers["alpha1"] = lambda e: {"": warren_cowley(e.occupation, pairs)}
+        if grid is not None:
+            observers["lro"] = lambda e: {"": long_range_order(e.occupation, grid)}
+        data = ens.run(sweeps, equilibration=equilibration, observers=observers, progress=tick)
         e = data.energy / n
         c, c_err = heat_capacity(data.energy, t, n)
         out["energy_mean"].append(float(e.mean()))
@@ -151,7 +167,9 @@ def temperature_scan(
         out["heat_capacity"].append(c)
         out["heat_capacity_error"].append(c_err)
         alpha = data.observations.get("alpha1")
-        out["order_parameter"].append(float(np.mean(alpha)) if alpha is not None else float("nan"))
+        out["short_range_order"].append(float(np.mean(alpha)) if alpha is not None else float("nan"))
+        lro = data.observations.get("lro")
+        out["order_parameter"].append(float(np.mean(lro)) if lro is not None else float("nan"))
         out["acceptance"].append(data.acceptance)
         out["composition"].append(ens.composition())
         steps += data.trials
@@ -165,7 +183,14 @@ def temperature_scan(
         result["transition_temperature"] = tc["transition_temperature"]
         result["transition_temperature_uncertainty"] = tc["uncertainty"]
         result["transition_at_scan_edge"] = tc["at_edge"]
+        if np.isfinite(out["order_parameter"]).all():
+            to = order_transition_temperature(np.array(temps), np.array(out["order_parameter"]))
+            result["order_transition_temperature"] = to["transition_temperature"]
+            result["order_transition_temperature_uncertainty"] = to["uncertainty"]
+        else:
+            result["order_transition_temperature"] = None
     else:
         result["transition_temperature"] = None
+        result["order_transition_temperature"] = None
     result["final_structure"] = ens.atoms()
     return result

@@ -128,8 +128,13 @@ def mc_scan_figure(result: dict[str, Any]) -> Any:
     if result.get("transition_temperature") is not None:
         for ax in axes:
             ax.axvline(result["transition_temperature"], color="#c33", lw=1, ls="--")
-    axes[2].plot(t, result["order_parameter"], "o-", ms=3)
-    axes[2].set_ylabel("α1 (Warren-Cowley)")
+    axes[2].plot(t, result["order_parameter"], "o-", ms=3, label="long-range order η")
+    if "short_range_order" in result:
+        axes[2].plot(t, result["short_range_order"], "s--", ms=3, label="α1 (Warren-Cowley)")
+    if result.get("order_transition_temperature") is not None:
+        axes[2].axvline(result["order_transition_temperature"], color="#36c", lw=1, ls=":")
+    axes[2].set_ylabel("order")
+    axes[2].legend(fontsize=8)
     axes[2].set_xlabel("temperature (K)")
     return fig
 
