@@ -10,6 +10,13 @@ import pytest
 from ase import Atoms
 from ase.build import bulk
 
+try:  # two pytest workers share two cores: one thread each (tiny graphs gain nothing from more)
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover
+    pass
+
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:

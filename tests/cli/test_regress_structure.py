@@ -47,7 +47,7 @@ def test_cgcnn_benchmark_fit_and_predict(tmp_path, cli) -> None:  # type: ignore
     path = tmp_path / "s.extxyz"
     write_frames(path, _frames())
     code, out, err = cli("regress", "benchmark", str(path), "--target", "volume_per_atom", "--features",
-                         "structure", "--model", "cgcnn,rf", "--epochs", "40", "--ensemble", "1", "--json", str(tmp_path / "r.json"),
+                         "structure", "--model", "cgcnn,ridge", "--epochs", "20", "--ensemble", "1", "--json", str(tmp_path / "r.json"),
                          "--out", str(tmp_path / "rep"))
     assert code == 0, err
     res = json.loads((tmp_path / "r.json").read_text())
@@ -56,7 +56,7 @@ def test_cgcnn_benchmark_fit_and_predict(tmp_path, cli) -> None:  # type: ignore
     assert (tmp_path / "rep" / "regress.html").is_file()
     model = tmp_path / "cg.pt"
     code, out, err = cli("regress", "fit", str(path), "--target", "volume_per_atom", "--features", "structure",
-                         "--model", "cgcnn", "--ensemble", "2", "-o", str(model))
+                         "--model", "cgcnn", "--epochs", "80", "--ensemble", "2", "-o", str(model))
     assert code == 0, err
     new = tmp_path / "new.extxyz"
     write_frames(new, [bulk("Cu", "fcc", a=3.61, cubic=True), bulk("Ag", "fcc", a=4.09, cubic=True)])

@@ -194,7 +194,18 @@ def fit_cmd(
         recipe["classes"] = [float(c) for c in classes]
         y = (np.asarray(y) == classes[1]).astype(float)
     if graph:
-        est.fit(inputs, y)
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
+            t = bar.add_task("cgcnn", total=est.n_models * est.epochs)
+
+            def tick(member: int, epoch: int, loss: float, val: float) -> None:
+                # early stopping may skip epochs: the bar follows network and epoch
+                bar.update(t, completed=member * est.epochs + epoch + 1,
+                           description=f"cgcnn {member + 1}/{est.n_models}, epoch {epoch + 1}, "
+                                       f"validation error {val:.4g}")
+
+            est.fit(inputs, y, callback=tick)
     else:
         featurizer = _featurizer(features)
         est.fit(featurizer.fit_transform(inputs), y)
