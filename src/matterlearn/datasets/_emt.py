@@ -235,10 +235,7 @@ def emt_potential_frames(
     from ase.calculators.emt import EMT
     from ase.md.langevin import Langevin
 
-    try:  # ASE >= 3.29
-        from ase.md.velocitydistribution import thermalize_momenta
-    except ImportError:  # older ASE
-        from ase.md.velocitydistribution import MaxwellBoltzmannDistribution as thermalize_momenta
+    from .._compat import thermalize as thermalize_momenta
 
     _check_elements(elements)
     if len(elements) != 2:

@@ -159,12 +159,7 @@ def explore(pot: MomentTensorPotential, active: ActiveSet, seeds: Sequence[Atoms
     from ase import units
     from ase.md.langevin import Langevin
 
-    try:  # ASE >= 3.29
-        from ase.md.velocitydistribution import thermalize_momenta
-    except ImportError:  # older ASE
-        from ase.md.velocitydistribution import (
-            MaxwellBoltzmannDistribution as thermalize_momenta,
-        )
+    from .._compat import thermalize as thermalize_momenta
 
     from ._calculator import MLIPCalculator
 

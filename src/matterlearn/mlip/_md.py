@@ -57,12 +57,7 @@ def run_md(atoms: Atoms, calc: Any, temperature: float, steps: int, timestep: fl
     from ase.md.langevin import Langevin
     from ase.md.verlet import VelocityVerlet
 
-    try:  # ASE >= 3.29
-        from ase.md.velocitydistribution import thermalize_momenta
-    except ImportError:  # older ASE
-        from ase.md.velocitydistribution import (
-            MaxwellBoltzmannDistribution as thermalize_momenta,
-        )
+    from .._compat import thermalize as thermalize_momenta
     from ase.md.velocitydistribution import Stationary
 
     if ensemble not in ENSEMBLES:
