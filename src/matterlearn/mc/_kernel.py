@@ -50,6 +50,23 @@ def _gather(occ, j, nbr, loc):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
+def _flip_hot(occ, j, new, sub, poly_c, poly_w, nbr, hot_tab, hot_off, hot_slot, hot_n):  # type: ignore[no-untyped-def]
+    """Binary flip with tabulated products: the linear part, then one table lookup."""
+    old = occ[j]
+    if new == old:
+        return 0.0
+    s = sub[j]
+    out = poly_c[s]
+    for q in range(nbr.shape[1]):
+        out += poly_w[s, q] * occ[nbr[j, q]]
+    m = 0
+    for k in range(hot_n[s]):
+        m |= occ[nbr[j, hot_slot[s, k]]] << k
+    out += hot_tab[hot_off[s] + m]
+    return out if new > old else -out
+
+
+@njit(cache=True, inline="always")
 def delta_flip(occ, j, new, sys, loc):  # type: ignore[no-untyped-def]
     """Energy change (eV) when site ``j`` takes species index ``new``; ``occ`` is unchanged.
 
@@ -64,15 +81,7 @@ def delta_flip(occ, j, new, sys, loc):  # type: ignore[no-untyped-def]
     s = sub[j]
     out = 0.0
     if binary and use_hot:
-        # the linear part, then all products at once from the table over the slots they involve
-        out = poly_c[s]
-        for q in range(nbr.shape[1]):
-            out += poly_w[s, q] * occ[nbr[j, q]]
-        m = 0
-        for k in range(hot_n[s]):
-            m |= occ[nbr[j, hot_slot[s, k]]] << k
-        out += hot_tab[hot_off[s] + m]
-        return out if new > old else -out
+        return _flip_hot(occ, j, new, sub, poly_c, poly_w, nbr, hot_tab, hot_off, hot_slot, hot_n)
     if binary:
         _gather(occ, j, nbr, loc)
         out = poly_c[s]
@@ -102,6 +111,11 @@ def canonical_steps(occ, energy, beta, n_steps, u_site, u_partner, log_u, lists,
     """
     accepted = 0
     loc = np.empty(sys[15].shape[1])
+    # the arrays of the tabulated binary flip, unpacked once (passing the whole tuple into the
+    # loop costs more than the flips themselves)
+    sub, poly_c, poly_w, nbr = sys[2], sys[7], sys[8], sys[15]
+    hot_tab, hot_off, hot_slot, hot_n = sys[17], sys[18], sys[19], sys[20]
+    hot = sys[16] and sys[21]
     n_active = 0
     for s in range(n_species):
         n_active += counts[s]
@@ -121,9 +135,14 @@ def canonical_steps(occ, energy, beta, n_steps, u_site, u_partner, log_u, lists,
                 r -= counts[sj]
             sj += 1
         j = lists[sj, r]
-        d1 = delta_flip(occ, i, sj, sys, loc)
-        occ[i] = sj
-        d2 = delta_flip(occ, j, si, sys, loc)
+        if hot:
+            d1 = _flip_hot(occ, i, sj, sub, poly_c, poly_w, nbr, hot_tab, hot_off, hot_slot, hot_n)
+            occ[i] = sj
+            d2 = _flip_hot(occ, j, si, sub, poly_c, poly_w, nbr, hot_tab, hot_off, hot_slot, hot_n)
+        else:
+            d1 = delta_flip(occ, i, sj, sys, loc)
+            occ[i] = sj
+            d2 = delta_flip(occ, j, si, sys, loc)
         de = d1 + d2
         if de <= 0.0 or log_u[step] < -beta * de:
             occ[j] = si
@@ -148,13 +167,19 @@ def sgc_steps(occ, energy, beta, n_steps, u_site, u_species, log_u, active, n_al
     Returns (energy, accepted)."""
     accepted = 0
     loc = np.empty(sys[15].shape[1])
+    sub, poly_c, poly_w, nbr = sys[2], sys[7], sys[8], sys[15]
+    hot_tab, hot_off, hot_slot, hot_n = sys[17], sys[18], sys[19], sys[20]
+    hot = sys[16] and sys[21]
     for step in range(n_steps):
         i = active[int(u_site[step] * active.shape[0])]
         old = occ[i]
         new = int(u_species[step] * (n_allowed[i] - 1))
         if new >= old:
             new += 1
-        de = delta_flip(occ, i, new, sys, loc)
+        if hot:
+            de = _flip_hot(occ, i, new, sub, poly_c, poly_w, nbr, hot_tab, hot_off, hot_slot, hot_n)
+        else:
+            de = delta_flip(occ, i, new, sys, loc)
         h = de - (mu[new] - mu[old])
         if h <= 0.0 or log_u[step] < -beta * h:
             occ[i] = new
