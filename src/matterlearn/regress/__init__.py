@@ -11,6 +11,8 @@ __all__ = [
            "CGCNN",
            "CLASSIFIERS",
            "GRAPH_MODELS",
+           "HURDLE_CLASSIFIER",
+           "HurdleRegressor",
            "REGRESSORS",
            "benchmark",
            "classification_metrics",
