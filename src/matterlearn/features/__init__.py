@@ -6,7 +6,7 @@ from ._composition import (
            CompositionFeaturizer,
            element_table,
 )
-from ._structure import StructureFeaturizer, crystal_graph
+from ._structure import StructureFeaturizer, crystal_graph, gaussian_expansion
 
-__all__ = ["MAGPIE_PROPERTIES", "MAGPIE_STATS", "CompositionFeaturizer", "StructureFeaturizer", "crystal_graph",
+__all__ = ["MAGPIE_PROPERTIES", "MAGPIE_STATS", "CompositionFeaturizer", "StructureFeaturizer", "crystal_graph", "gaussian_expansion",
            "element_table"]

@@ -164,6 +164,12 @@ def crystal_graph(atoms: Atoms, cutoff: float = 8.0, max_neighbors: int = 12, n_
     rank = np.arange(len(i)) - starts[i]
     keep = rank < max_neighbors
     i, j, d = i[keep], j[keep], d[keep]
-    centres = np.linspace(0.0, cutoff, n_gaussians)
-    attr = np.exp(-((d[:, None] - centres[None, :]) ** 2) / width ** 2)
+    attr = gaussian_expansion(d, cutoff, n_gaussians, width)
     return {"numbers": atoms.numbers.copy(), "edge_index": np.vstack([i, j]), "distance": d, "edge_attr": attr}
+
+
+def gaussian_expansion(distance: np.ndarray, cutoff: float = 8.0, n_gaussians: int = 40,
+                       width: float = 0.2) -> np.ndarray:
+    """Distances (n,) as (n, n_gaussians) Gaussians of ``width`` Å centred from 0 to ``cutoff``."""
+    centres = np.linspace(0.0, cutoff, n_gaussians)
+    return np.exp(-((np.asarray(distance)[:, None] - centres[None, :]) ** 2) / width**2)

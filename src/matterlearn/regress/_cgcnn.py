@@ -193,8 +193,8 @@ class CGCNN:
     def _tensors(self, graphs: Sequence[dict[str, np.ndarray]], idx: np.ndarray) -> tuple[Any, ...]:
         import torch
 
-        centres = np.linspace(0.0, self.cutoff, self.n_gaussians)
-        width = self.cutoff / self.n_gaussians
+        from ..features import gaussian_expansion
+
         numbers, src, dst, dist, graph = [], [], [], [], []
         offset = 0
         for g_id, k in enumerate(idx):
@@ -206,8 +206,8 @@ class CGCNN:
             dist.append(g["distance"])
             graph.append(np.full(n, g_id))
             offset += n
-        d = np.concatenate(dist)
-        e = np.exp(-((d[:, None] - centres[None, :]) ** 2) / width**2)
+        # expanded per batch from the distances (storing every graph's expansion costs memory)
+        e = gaussian_expansion(np.concatenate(dist), self.cutoff, self.n_gaussians, self.cutoff / self.n_gaussians)
         x = self._embedding[np.concatenate(numbers)]
         return (torch.as_tensor(x, dtype=torch.float32),
                 torch.as_tensor(np.concatenate(src), dtype=torch.long),
