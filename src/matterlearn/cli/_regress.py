@@ -184,15 +184,10 @@ def fit_cmd(
     recipe: dict[str, Any] = {"features": features, "target": target or "target", "task": task,
                               "model": model, "data": name, "n_train": len(y)}
     if task == "classification":
-        import numpy as np
+        from ..regress._benchmark import binary_labels
 
-        classes = np.unique(y)
-        if len(classes) != 2:
-            from ..errors import DataFormatError
-
-            raise DataFormatError(f"a classification target needs exactly two classes; this one has {len(classes)}")
+        y, classes = binary_labels(y)
         recipe["classes"] = [float(c) for c in classes]
-        y = (np.asarray(y) == classes[1]).astype(float)
     if graph:
         from rich.progress import BarColumn, Progress, TextColumn
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import DataFormatError, ParameterError
 from ._models import GRAPH_MODELS, make_model
 
-__all__ = ["benchmark", "classification_metrics", "regression_metrics"]
+__all__ = ["benchmark", "binary_labels", "classification_metrics", "regression_metrics"]
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,19 @@ def classification_metrics(y: np.ndarray, proba: np.ndarray) -> dict[str, float]
             "f1": float(f1_score(y, label, zero_division=0))}
 
 
+def binary_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A two-class target as 0/1 (the larger label is class 1) and its two labels; any other
+    number of classes is an error that says how many there are."""
+    y = np.asarray(y, dtype=float)
+    classes = np.unique(y)
+    if len(classes) != 2:
+        raise DataFormatError(
+            f"a classification target needs exactly two classes; this one has {len(classes)} "
+            f"({', '.join(f'{c:g}' for c in classes[:6])}{' ...' if len(classes) > 6 else ''})"
+        )
+    return (y == classes[1]).astype(float), classes
+
+
 def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.ndarray, np.ndarray]],
               models: Sequence[str], seed: int = 0, dataset: str = "",
               progress: Callable[[str, int, int], None] | None = None,
@@ -72,17 +85,13 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
                                  "ASE db file, with --features structure")
         from ._cgcnn import _as_graphs
 
+        # once for every fold, with the graph parameters the models will use
+        spec = make_model("cgcnn", task, seed=seed, cgcnn_options=cgcnn_options)
         graphs = np.empty(len(structures), dtype=object)
-        for k, g in enumerate(_as_graphs(structures, 8.0, 12)):
+        for k, g in enumerate(_as_graphs(structures, spec.cutoff, spec.max_neighbors)):
             graphs[k] = g
     if task == "classification":
-        classes = np.unique(y)
-        if len(classes) != 2:
-            raise DataFormatError(
-                f"a classification target needs exactly two classes; this one has {len(classes)} "
-                f"({', '.join(f'{c:g}' for c in classes[:6])}{' ...' if len(classes) > 6 else ''})"
-            )
-        y = (y == classes[1]).astype(float)
+        y, _ = binary_labels(y)
     elif task != "regression":
         raise ParameterError(f"task must be regression or classification, not {task!r}")
     out: dict[str, Any] = {"dataset": dataset, "task": task, "n": len(y), "models": {}}

@@ -23,7 +23,6 @@ T. Xie, J. C. Grossman, Phys. Rev. Lett. 120, 145301 (2018), doi:10.1103/PhysRev
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,8 +33,6 @@ import numpy as np
 from ..errors import DataFileNotFoundError, DataFormatError, ParameterError
 
 __all__ = ["CGCNN", "element_embedding", "load_cgcnn", "save_cgcnn"]
-
-log = logging.getLogger(__name__)
 
 CGCNN_SCHEMA = 1
 _GRAPH_KEYS = ("numbers", "edge_index", "distance")
@@ -215,21 +212,25 @@ class CGCNN:
                 torch.as_tensor(e, dtype=torch.float32),
                 torch.as_tensor(np.concatenate(graph), dtype=torch.long), len(idx))
 
-    def _raw(self, graphs: Sequence[dict[str, np.ndarray]], net: Any = None) -> np.ndarray:
-        """Network output (standardised target or logit) for every graph, in eval mode; the
-        mean over the ensemble unless ``net`` is given."""
+    def _outputs(self, graphs: Sequence[dict[str, np.ndarray]], nets: Sequence[Any]) -> np.ndarray:
+        """Output (standardised target or logit) of each of ``nets`` for every graph, shape
+        (len(nets), len(graphs)); every batch is built once for all networks."""
         import torch
 
-        nets = self.nets_ if net is None else [net]
-        out = np.zeros(len(graphs))
+        for n in nets:
+            n.eval()
+        out = np.zeros((len(nets), len(graphs)))
         with torch.no_grad():
             for start in range(0, len(graphs), 256):
                 idx = np.arange(start, min(start + 256, len(graphs)))
                 batch = self._tensors(graphs, idx)
-                for n in nets:
-                    n.eval()
-                    out[idx] += n(*batch).numpy().astype(float) / len(nets)
+                for k, n in enumerate(nets):
+                    out[k, idx] = n(*batch).numpy()
         return out
+
+    def _raw(self, graphs: Sequence[dict[str, np.ndarray]], net: Any = None) -> np.ndarray:
+        """Mean output over the ensemble (or of ``net`` alone) for every graph."""
+        return self._outputs(graphs, self.nets_ if net is None else [net]).mean(axis=0)
 
     # -- fit and predict ------------------------------------------------------------------
     def fit(self, X: Sequence[Any], y: Sequence[float],
@@ -348,8 +349,8 @@ class CGCNN:
         self._check_fitted()
         if self.task != "classification":
             raise ParameterError("predict_proba is for classifiers")
-        graphs = _as_graphs(X, self.cutoff, self.max_neighbors)
-        p = np.mean([1.0 / (1.0 + np.exp(-self._raw(graphs, n))) for n in self.nets_], axis=0)
+        logits = self._outputs(_as_graphs(X, self.cutoff, self.max_neighbors), self.nets_)
+        p = np.mean(1.0 / (1.0 + np.exp(-logits)), axis=0)
         return np.column_stack([1.0 - p, p])
 
 
