@@ -6,19 +6,30 @@ STAMP  := $(VENV)/.matterlearn-installed
 # pytest workers: the CI machines have 2 cores
 JOBS   ?= 2
 
-.PHONY: install demo test test-slow bench clean
+# The lock: every package pinned (made by `make lock`); installs never take a newer release by accident
+LOCK   := constraints.txt
+PIP    := $(PY) -m pip install --quiet --constraint $(LOCK)
+
+.PHONY: install lock demo test test-slow bench clean
 
 install: $(STAMP)
 
 # Idempotent: the venv is made only when missing, and packages are installed again only when
-# pyproject.toml changed. torch is pinned to the local CPU build and installed first, so that no
-# other requirement can pull a CUDA build.
-$(STAMP): pyproject.toml
+# pyproject.toml or the lock changed. Everything comes from the lock: pip and setuptools first (the
+# project is built with them, without build isolation, so no unpinned build tool is fetched), then
+# torch's CPU build, so that no other requirement can pull a CUDA build, then the project. The
+# last step checks that what is installed is exactly what the lock says.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[all,dev]"
+	$(PIP) pip setuptools
+	$(PIP) torch
+	$(PIP) --no-build-isolation -e ".[all,dev]"
+	$(PY) tools/check_lock.py $(LOCK)
 	@touch $(STAMP)
+
+# Refresh the lock on purpose: resolve afresh, pin everything, then review the diff and run the tests.
+lock:
+	PYTHON=$(PYTHON) bash tools/lock.sh
 
 demo: install
 	$(VENV)/bin/matterlearn demo --out demo-output

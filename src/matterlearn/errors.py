@@ -18,6 +18,8 @@ __all__ = [
     "EmptyDataError",
     "UnknownDatasetError",
     "ParameterError",
+    "ResourceLimitError",
+    "OutputLocationError",
 ]
 
 
@@ -58,3 +60,11 @@ class UnknownDatasetError(MatterlearnError, KeyError):
 
 class ParameterError(MatterlearnError, ValueError):
     """A parameter given to a public function or command is out of range or inconsistent."""
+
+
+class ResourceLimitError(ParameterError):
+    """A request would need more memory, structures or rows than is sensible on this machine."""
+
+
+class OutputLocationError(MatterlearnError, OSError):
+    """An output file or folder cannot be written where it was asked for."""

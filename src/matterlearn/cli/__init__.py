@@ -1,23 +1,49 @@
 """The ``matterlearn`` command line: short adapters over the tested API.
 
-``main`` runs the typer app and turns a :class:`~matterlearn.errors.MatterlearnError` into one
-line ``error: ...`` on stderr with exit status 1 (``--traceback`` shows the stack instead); usage
-errors keep click's status 2.
+``main`` runs the typer app behind one boundary: a :class:`~matterlearn.errors.MatterlearnError`
+becomes one line ``error: ...`` on stderr with exit status 1, and so does an ``OSError`` on a
+file (naming the path) and any other failure (``--traceback`` shows the stack instead); usage
+errors keep click's status 2; an interrupt (Ctrl-C) prints one line ``interrupted: ...`` saying
+what was kept, with status 130.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ..errors import MatterlearnError
 from ._app import app
+from ._boundary import interrupt_note, set_interrupt_note
 
 __all__ = ["app", "main"]
 
 
 def _first(*classes: type | None) -> tuple[type, ...]:
     return tuple(c for c in classes if c is not None)
+
+
+def _os_error_line(exc: OSError) -> str:
+    path = exc.filename if exc.filename is not None else None
+    reason = exc.strerror or str(exc)
+    if path is None:
+        return f"error: {reason}"
+    return (f"error: '{path}': {reason}; check that the path exists and that you may read or "
+            f"write it")
+
+
+class _Interrupted:
+    """SIGINT handler that remembers the interrupt: an interrupt that reaches Python inside a
+    compiled kernel (numba) can surface as another exception, which is then still read as one."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,25 +55,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     click_exceptions = sys.modules[typer.BadParameter.__module__]
     args = list(sys.argv[1:] if argv is None else argv)
     command = typer.main.get_command(app)
+    show_stack = "--traceback" in args
+    interrupted = _Interrupted()
+    try:
+        previous = signal.signal(signal.SIGINT, interrupted)
+    except ValueError:  # not the main thread (a test runner's worker): leave the handler alone
+        previous = None
+    set_interrupt_note("nothing was written")
     try:
         rv = command.main(args=args, prog_name="matterlearn", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
-    except MatterlearnError as exc:
-        if "--traceback" in args:
-            raise
-        sys.stderr.write(f"error: {exc}\n")
-        code = 1
     except _first(typer.Exit, getattr(click_exceptions, "Exit", None)) as exc:
         code = exc.exit_code
-    except _first(typer.Abort, getattr(click_exceptions, "Abort", None)):
-        sys.stderr.write("aborted\n")
+    except (KeyboardInterrupt, *_first(typer.Abort, getattr(click_exceptions, "Abort", None))):
+        sys.stderr.write(f"interrupted: {interrupt_note()}\n")
         code = 130
     except click_exceptions.ClickException as exc:  # usage errors: status 2
         exc.show()
         code = exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        code = 130
+    except BaseException as exc:
+        if interrupted.seen:
+            sys.stderr.write(f"interrupted: {interrupt_note()}\n")
+            code = 130
+        elif show_stack or not isinstance(exc, Exception):
+            raise
+        elif isinstance(exc, MatterlearnError):
+            sys.stderr.write(f"error: {exc}\n")
+            code = 1
+        elif isinstance(exc, OSError):
+            sys.stderr.write(_os_error_line(exc) + "\n")
+            code = 1
+        elif isinstance(exc, MemoryError):
+            sys.stderr.write("error: out of memory; ask for a smaller system (fewer sites, "
+                             "structures or rows)\n")
+            code = 1
+        else:
+            msg = " ".join(str(exc).split()) or "no message"
+            sys.stderr.write(f"error: unexpected {type(exc).__name__}: {msg} (a bug in "
+                             f"matterlearn: rerun with --traceback and report it)\n")
+            code = 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     if argv is None:
         sys.exit(code)
     return code

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..data import ENERGY_KEY, FORCES_KEY, STRESS_KEY
+from ._boundary import Outputs
 
 data_app = typer.Typer(help="Inspect, validate and convert data files.", no_args_is_help=True)
 
@@ -83,14 +84,19 @@ def convert(
 ) -> None:
     """Validate and convert: frames between extxyz / .db / CIF / POSCAR with labels renamed to
     the standard keys; a CSV table to a clean CSV. Nothing is written if any row is bad."""
-    from ..data import CompositionTable, write_frames, write_table
+    from ..data import CompositionTable, frame_format, write_frames, write_table
     from ..errors import ParameterError
 
-    obj = _read(source, target, input_column, energy_key, forces_key, stress_key, require)
-    if isinstance(obj, CompositionTable):
-        if out.suffix.lower() != ".csv":
-            raise ParameterError(f"a composition table converts to .csv, not '{out}'")
-        write_table(out, obj)
-    else:
-        write_frames(out, obj)
+    with Outputs() as outs:
+        dest = outs.file(out, "--out")
+        if _is_table(source):
+            if out.suffix.lower() != ".csv":
+                raise ParameterError(f"a composition table converts to .csv, not '{out}'")
+        else:
+            frame_format(out)  # an unknown output format is refused before reading
+        obj = _read(source, target, input_column, energy_key, forces_key, stress_key, require)
+        if isinstance(obj, CompositionTable):
+            write_table(outs.stage(dest), obj)
+        else:
+            write_frames(outs.stage(dest), obj)
     typer.echo(f"wrote {len(obj)} entries to {out}")

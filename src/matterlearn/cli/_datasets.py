@@ -72,17 +72,21 @@ def export(
     from ..datasets import info, load
     from ..errors import ParameterError
 
+    from ._boundary import Outputs
+
     inf = info(name)
-    ds = load(name, seed=seed) if inf.generated else load(name)
     suffix = out.suffix.lower()
-    if inf.input_type == "composition":
-        if suffix != ".csv":
-            raise ParameterError(f"'{name}' holds compositions: export it to a .csv file, not '{out}'")
-        write_table(out, CompositionTable(list(ds.inputs), ds.targets, inf.target))  # type: ignore[arg-type]
-    else:
-        if suffix not in (".extxyz", ".xyz", ".db"):
-            raise ParameterError(
-                f"'{name}' holds structures: export it to .extxyz, .xyz or .db, not '{out}'"
-            )
-        write_frames(out, ds.inputs, metadata={"dataset": name})  # type: ignore[arg-type]
+    if inf.input_type == "composition" and suffix != ".csv":
+        raise ParameterError(f"'{name}' holds compositions: export it to a .csv file, not '{out}'")
+    if inf.input_type != "composition" and suffix not in (".extxyz", ".xyz", ".db"):
+        raise ParameterError(
+            f"'{name}' holds structures: export it to .extxyz, .xyz or .db, not '{out}'"
+        )
+    with Outputs() as outs:
+        dest = outs.file(out, "--out")
+        ds = load(name, seed=seed) if inf.generated else load(name)
+        if inf.input_type == "composition":
+            write_table(outs.stage(dest), CompositionTable(list(ds.inputs), ds.targets, inf.target))  # type: ignore[arg-type]
+        else:
+            write_frames(outs.stage(dest), ds.inputs, metadata={"dataset": name})  # type: ignore[arg-type]
     typer.echo(f"wrote {len(ds)} entries of {name} to {out}")

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Refresh the lock (constraints.txt): resolve the project's dependencies afresh with pip's
+# resolver in a throw-away virtualenv, exactly as `make install` installs them (torch's CPU build
+# first), and write every resulting package pinned. Run on purpose (`make lock`), review the
+# diff, run `make test`, and commit the lock with the change that needed it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+TORCH=${TORCH:-torch==2.13.0}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$PYTHON" -m venv "$tmp/venv"
+pip="$tmp/venv/bin/python -m pip"
+$pip install --quiet --upgrade pip setuptools
+$pip install --quiet "$TORCH"
+$pip install --quiet ".[all,dev]"
+{
+  echo "# The lock: every package pinned, as pip's resolver chose them on $(date -u +%Y-%m-%d)"
+  echo "# for $("$tmp/venv/bin/python" -c 'import platform,sys; print(f"Python {sys.version.split()[0]} on {platform.machine()} Linux")')."
+  echo "# Installed by \`make install\` as constraints; refreshed only on purpose by \`make lock\`."
+  "$tmp/venv/bin/python" -m pip freeze --all | grep -v -i -E '^(matterlearn|-e )' | sed -E 's/^(torch==[^+]*)\+cpu$/\1/'
+} > constraints.txt.new
+mv constraints.txt.new constraints.txt
+echo "wrote constraints.txt ($(grep -c '==' constraints.txt) packages)"
