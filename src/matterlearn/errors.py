@@ -20,6 +20,7 @@ __all__ = [
     "ParameterError",
     "ResourceLimitError",
     "OutputLocationError",
+    "ExtrapolationError",
 ]
 
 
@@ -68,3 +69,7 @@ class ResourceLimitError(ParameterError):
 
 class OutputLocationError(MatterlearnError, OSError):
     """An output file or folder cannot be written where it was asked for."""
+
+
+class ExtrapolationError(MatterlearnError, RuntimeError):
+    """A potential was asked about a structure far outside its training data, and stopped."""

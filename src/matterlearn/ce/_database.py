@@ -14,14 +14,24 @@ from ase.data import atomic_numbers, reference_states
 
 from ..data import atomic_path
 from ..data._keys import ENERGY_KEY
-from ..errors import DataFileNotFoundError, DataFormatError, EmptyDataError, MissingLabelError, ParameterError
-from ._enumerate import enumerate_structures
+from ..errors import (
+    DataFileNotFoundError,
+    DataFormatError,
+    EmptyDataError,
+    MissingLabelError,
+    ParameterError,
+    ResourceLimitError,
+)
+from ._enumerate import check_species, enumerate_structures, structure_count_lower_bound
 from ._mapping import map_structure
 from ._space import ClusterSpace, LatticeMappingError
 
 __all__ = ["builtin_prim", "enumerate_to_database", "database_recipe", "training_set"]
 
 _LATTICES = ("fcc", "bcc", "hcp", "sc")
+
+#: most structures `enumerate_to_database` writes unless asked for more
+MAX_STRUCTURES = 1_000_000
 
 
 def builtin_prim(lattice: str, species: Sequence[str], a: float | None = None,
@@ -34,6 +44,7 @@ def builtin_prim(lattice: str, species: Sequence[str], a: float | None = None,
     """
     if lattice not in _LATTICES:
         raise ParameterError(f"unknown lattice {lattice!r}; use {', '.join(_LATTICES)} or a file")
+    check_species(species)
     real = [s for s in species if s != "X"]
     if a is None:
         vols = []
@@ -59,14 +70,17 @@ def builtin_prim(lattice: str, species: Sequence[str], a: float | None = None,
 
 def enumerate_to_database(prim: Atoms, chemical_symbols: Sequence[str] | Sequence[Sequence[str]],
                           max_atoms: int, db_path: str | os.PathLike[str],
-                          concentration_restrictions: Mapping[str, tuple[float, float]] | None = None
-                          ) -> int:
+                          concentration_restrictions: Mapping[str, tuple[float, float]] | None = None,
+                          max_structures: int = MAX_STRUCTURES) -> int:
     """Write every derivative structure with up to ``max_atoms`` sites to a new ASE database.
 
     The database's metadata records the primitive cell and species, so that ``ce fit`` needs
-    nothing else. Written atomically; an existing file is refused.
+    nothing else. Written atomically; an existing file is refused, and so is a request whose
+    count of structures surely exceeds ``max_structures`` (checked before any is made).
     """
     import ase.db
+
+    from ._symmetry import LatticeSymmetry
 
     path = Path(db_path)
     if path.exists():
@@ -75,8 +89,16 @@ def enumerate_to_database(prim: Atoms, chemical_symbols: Sequence[str] | Sequenc
     if max_size < 1:
         raise ParameterError(f"--max-atoms {max_atoms} is smaller than the primitive cell "
                              f"({len(prim)} sites)")
-    cs_species = ([list(chemical_symbols)] * len(prim) if isinstance(chemical_symbols[0], str)
-                  else [list(s) for s in chemical_symbols])
+    cs_species = check_species(chemical_symbols)
+    if len(cs_species) == 1:
+        cs_species = cs_species * len(prim)
+    n_ops = len(np.unique(LatticeSymmetry(prim, [tuple(s) for s in cs_species]).rotations, axis=0))
+    bound = structure_count_lower_bound(n_ops, [len(s) for s in cs_species], max_size)
+    if not concentration_restrictions and bound > max_structures:
+        raise ResourceLimitError(
+            f"--max-atoms {max_atoms} with species {'; '.join(','.join(s) for s in cs_species)} "
+            f"gives at least {bound:.2g} structures; the limit is {max_structures:,} "
+            f"(--max-structures); lower --max-atoms")
     n = 0
     with atomic_path(path) as tmp:
         db = ase.db.connect(str(tmp), use_lock_file=False)

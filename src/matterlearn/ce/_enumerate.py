@@ -23,7 +23,45 @@ from ase.data import atomic_numbers
 from ..errors import ParameterError
 from ._symmetry import LatticeSymmetry, supercell_keys
 
-__all__ = ["hermite_normal_forms", "enumerate_superlattices", "enumerate_structures"]
+__all__ = ["hermite_normal_forms", "enumerate_superlattices", "enumerate_structures",
+           "check_species", "structure_count_lower_bound"]
+
+
+def check_species(chemical_symbols: Sequence[str] | Sequence[Sequence[str]]) -> list[list[str]]:
+    """Species per site (one list for all sites, or one per site), checked: element symbols or X
+    (vacancy), no repeats on a site, at least one site with two or more. Returns one list per
+    given site list."""
+    per_site = ([list(chemical_symbols)] if chemical_symbols and isinstance(chemical_symbols[0], str)
+                else [list(s) for s in chemical_symbols])
+    for site in per_site:
+        for s in site:
+            if s != "X" and s not in atomic_numbers:
+                raise ParameterError(f"unknown species {s!r}: give element symbols (Au, Cu, ...) "
+                                     f"or X for a vacancy")
+        if len(set(site)) != len(site):
+            raise ParameterError(f"species {','.join(site)} name one twice")
+    if not per_site or max(len(site) for site in per_site) < 2:
+        raise ParameterError("a cluster expansion needs at least two species on a site, "
+                             "e.g. --species Au,Cu")
+    return per_site
+
+
+def structure_count_lower_bound(n_point_ops: int, species_per_site: Sequence[int],
+                                max_size: int) -> float:
+    """A lower bound on the number of derivative structures up to ``max_size`` primitive cells.
+
+    On the ``H(N) = sum over a c f = N of a**2 c`` superlattices of index ``N``, the
+    ``prod(k)**N`` occupations fall into orbits of a group of at most ``n_point_ops * N``
+    operations, so there are at least ``H(N) prod(k)**N / (n_point_ops N)`` of them (less the few
+    that repeat with a smaller period, which matter only for small ``N``).
+    """
+    k = float(np.prod(species_per_site))
+    total = 0.0
+    for n in range(1, max_size + 1):
+        h = sum(a * a * c for a in range(1, n + 1) if n % a == 0
+                for c in range(1, n // a + 1) if (n // a) % c == 0)
+        total += h * k**n / (n_point_ops * n)
+    return total
 
 
 def hermite_normal_forms(n: int) -> Iterator[np.ndarray]:

@@ -9,6 +9,7 @@ what was kept, with status 130.
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 from collections.abc import Sequence
@@ -25,13 +26,24 @@ def _first(*classes: type | None) -> tuple[type, ...]:
     return tuple(c for c in classes if c is not None)
 
 
+_OS_FIXES = {
+    errno.EACCES: "choose a location you may write to, or change its permissions",
+    errno.EPERM: "choose a location you may write to, or change its permissions",
+    errno.EROFS: "the file system is read-only: choose another location",
+    errno.ENOSPC: "the disk is full: free some space or choose another location",
+    errno.EEXIST: "something is in the way: remove it or choose another name",
+    errno.ENOENT: "check the path",
+    errno.EISDIR: "it is a folder: give a file name",
+    errno.ENOTDIR: "a part of the path is a file, not a folder: check the path",
+}
+
+
 def _os_error_line(exc: OSError) -> str:
-    path = exc.filename if exc.filename is not None else None
-    reason = exc.strerror or str(exc)
-    if path is None:
-        return f"error: {reason}"
-    return (f"error: '{path}': {reason}; check that the path exists and that you may read or "
-            f"write it")
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    fix = _OS_FIXES.get(exc.errno or -1, "check the path and its permissions")
+    if exc.filename is None:
+        return f"error: {reason}; {fix}"
+    return f"error: '{exc.filename}': {reason}; {fix}"
 
 
 class _Interrupted:

@@ -60,15 +60,18 @@ def demo(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..demo import STAGES, run_demo
+    from ._boundary import Outputs
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+    outs = Outputs()
+    outs.folder(out, "--out")
+    with outs, Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   transient=True) as progress:
         task = progress.add_task("demo", total=len(STAGES))
 
         def on_stage(title: str, k: int, total: int) -> None:
             progress.update(task, completed=k, description=f"demo: {title}")
 
-        run_demo(out, quick=quick, on_stage=on_stage)
+        run_demo(outs.stage(out), quick=quick, on_stage=on_stage)
         progress.update(task, completed=len(STAGES))
     typer.echo(f"wrote {out / 'report.html'} and {out / 'summary.json'}")
 

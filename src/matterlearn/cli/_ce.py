@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ..data._keys import ENERGY_KEY
+from ._boundary import Outputs, set_interrupt_note
 
 ce_app = typer.Typer(help="Cluster expansions: enumerate, label, fit, predict, ground states.",
                      no_args_is_help=True)
@@ -39,18 +40,30 @@ def _prim(prim: str | None, species: list[str] | None, a: float | None, c: float
     return read_structure(prim)
 
 
-def _write_json(path: Path | None, payload: dict[str, Any]) -> None:
-    if path is not None:
-        from ..data import atomic_write_text
-
-        atomic_write_text(path, json.dumps(payload, indent=2) + "\n")
+def _write_json(outs: Outputs, path: Path | None, payload: dict[str, Any]) -> None:
+    outs.write_text(path, json.dumps(payload, indent=2) + "\n")
 
 
 def _progress(description: str):  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from ._progress import progress
 
-    return Progress(TextColumn(description), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), transient=True)
+    return progress(description)
+
+
+def _cutoffs(text: str) -> list[float]:
+    from ..errors import ParameterError
+
+    try:
+        cut = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ParameterError(f"--cutoffs '{text}': give numbers in Å, e.g. 6.0,4.5") from None
+    if not cut or any(not c > 0 or c != c or c == float("inf") for c in cut):
+        raise ParameterError(f"--cutoffs '{text}': give positive, finite cutoffs in Å by order "
+                             f"(pairs, triplets, ...), e.g. 6.0,4.5")
+    if any(b > a for a, b in zip(cut, cut[1:])):
+        raise ParameterError(f"--cutoffs '{text}': cutoffs must not grow with the order (pairs >= "
+                             f"triplets >= ...); did you mean {','.join(f'{c:g}' for c in sorted(cut, reverse=True))}?")
+    return cut
 
 
 @ce_app.command("enumerate")
@@ -63,11 +76,15 @@ def enumerate_(
     max_atoms: Annotated[int, typer.Option("--max-atoms", help="Largest cell (sites).")] = 8,
     concentration: Annotated[Optional[str], typer.Option(
         "--concentration", help="Fraction limits, e.g. Au=0:0.5 (several: comma-separated).")] = None,
+    max_structures: Annotated[int, typer.Option(
+        "--max-structures", help="Refuse an enumeration sure to give more structures.")] = 1_000_000,
 ) -> None:
     """Enumerate every symmetry-distinct derivative structure into a new database."""
     from ..ce import enumerate_to_database
     from ..errors import ParameterError
 
+    if max_atoms < 1:
+        raise ParameterError(f"--max-atoms {max_atoms}: give at least 1")
     sp = _species(species)
     p = _prim(prim, sp, a, c)
     limits: dict[str, tuple[float, float]] = {}
@@ -78,7 +95,12 @@ def enumerate_(
         except ValueError:
             raise ParameterError(f"--concentration '{part}': write it as Species=low:high") from None
         limits[name] = (lo, hi)
-    n = enumerate_to_database(p, sp, max_atoms, db, limits or None)  # type: ignore[arg-type]
+    with Outputs() as outs:
+        dest = outs.file(db, "--db")
+        if dest is not None and dest.exists():
+            raise ParameterError(f"'{db}' exists; choose a new --db (labels are never overwritten)")
+        n = enumerate_to_database(p, sp, max_atoms, outs.stage(dest), limits or None,  # type: ignore[arg-type]
+                                  max_structures)
     typer.echo(f"wrote {n} structures with up to {max_atoms} sites to {db}")
 
 
@@ -98,10 +120,12 @@ def label(
 
     from ._mc import _client
 
+    set_interrupt_note(f"the rows labelled so far are kept in '{db}'; run the same command "
+                       f"again to label the rest")
     client = _client(workers, scheduler)
     try:
         with _progress("labelling") as bar:
-            task = bar.add_task("label", total=None)
+            task = bar.add_task("", total=None)
             result = label_database(db, calculator, relax, fmax, steps, client,
                                     lambda d, t: bar.update(task, completed=d, total=t))
     finally:
@@ -140,10 +164,11 @@ def fit(
     from ..ce import ClusterSpace, database_recipe, fit_cluster_expansion, training_set
     from ..errors import ParameterError
 
-    try:
-        cut = [float(v) for v in cutoffs.split(",") if v.strip()]
-    except ValueError:
-        raise ParameterError(f"--cutoffs '{cutoffs}': give numbers in Å, e.g. 6.0,4.5") from None
+    cut = _cutoffs(cutoffs)
+    outs = Outputs()
+    outs.file(out, "--out")
+    outs.file(json_out, "--json")
+    outs.folder(report, "--report")
     recipe = database_recipe(db)
     if prim is not None or species is not None:
         p, sp = _prim(prim, _species(species), a), _species(species)
@@ -161,20 +186,21 @@ def fit(
                    + ", ".join(info["skipped"][:10]) + (" ..." if len(info["skipped"]) > 10 else ""),
                    err=True)
     with _progress("cross-validation") as bar:
-        task = bar.add_task("cv", total=None)
+        task = bar.add_task("", total=None)
         result = fit_cluster_expansion(cs, structures, energies, method, cv_method, cv, seed,
                                        hull_constraints,
                                        lambda d, t: bar.update(task, completed=d, total=t))
     result.expansion.metadata.update(database=str(db), property=property_key,
                                      max_mapping_displacement=info["max_displacement"])
-    result.expansion.write(out)
     summary = {**result.summary(), "database": str(db), "output": str(out),
                "n_mapped_relaxed": info["n_mapped"], "n_skipped_unmappable": len(info["skipped"])}
-    if report is not None:
-        from ..report import ce_fit_report
+    with outs:
+        result.expansion.write(outs.stage(out))
+        if report is not None:
+            from ..report import ce_fit_report
 
-        ce_fit_report(result, report)
-    _write_json(json_out, summary)
+            ce_fit_report(result, outs.stage(report))
+        _write_json(outs, json_out, summary)
     typer.echo(f"{method}: {result.n_nonzero}/{result.n_parameters} nonzero ECIs, "
                f"RMSE train {result.rmse_train:.2f}, CV {result.rmse_cv:.2f} meV/site "
                f"({len(structures)} structures); wrote {out}")
@@ -219,8 +245,15 @@ def hull(
     from ..ce import ClusterExpansion, compare_hulls, ground_state_search, training_set
     from ..ce._expansion import active_composition
     from ..ce._fit import mixing_targets
+    from ..errors import ParameterError
 
+    outs = Outputs()
+    outs.folder(out, "--out")
+    outs.file(json_out, "--json")
     ce = ClusterExpansion.read(model)
+    if max_atoms < len(ce.cluster_space.prim):
+        raise ParameterError(f"--max-atoms {max_atoms} is smaller than the primitive cell "
+                             f"({len(ce.cluster_space.prim)} sites)")
     cs = ce.cluster_space
     payload: dict[str, Any] = {}
     lines = []
@@ -255,9 +288,10 @@ def hull(
     lines.append(f"search over {len(search.structures)} structures up to {max_atoms} sites: "
                  + ", ".join(f"{g['formula']} ({g['mixing_energy_meV']:.1f} meV)"
                              for g in payload["search"]["ground_states"]))
-    if out is not None:
-        from ..report import ce_hull_report
+    with outs:
+        if out is not None:
+            from ..report import ce_hull_report
 
-        ce_hull_report(ce, search, comparison, out)
-    _write_json(json_out, payload)
+            ce_hull_report(ce, search, comparison, outs.stage(out))
+        _write_json(outs, json_out, payload)
     typer.echo("\n".join(lines))

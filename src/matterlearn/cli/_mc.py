@@ -8,10 +8,14 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from ._boundary import Outputs
+
 mc_app = typer.Typer(help="Monte Carlo on cluster expansions.", no_args_is_help=True)
 
 
 def _pairs(text: str | None, what: str) -> dict[str, float]:
+    import numpy as np
+
     from ..errors import ParameterError
 
     out: dict[str, float] = {}
@@ -23,6 +27,8 @@ def _pairs(text: str | None, what: str) -> dict[str, float]:
             out[name.strip()] = float(value)
         except ValueError:
             raise ParameterError(f"{what} '{part}': write it as Species=value, e.g. Au=0.25") from None
+        if not np.isfinite(out[name.strip()]):
+            raise ParameterError(f"{what} '{part}': the value must be a finite number")
     return out
 
 
@@ -54,43 +60,46 @@ def run(
 ) -> None:
     """A temperature scan (cooling if the temperatures decrease), with energies, heat capacity,
     order parameter and the transition temperature from the heat-capacity peak."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
     from ..ce import ClusterExpansion
-    from ..data import atomic_write_text, write_frames
+    from ..data import write_frames
     from ..errors import ParameterError
     from ..mc import parse_temperatures, set_composition, temperature_scan
     from ..mc import supercell as make_supercell
 
+    outs = Outputs()
+    outs.folder(out, "--out")
+    outs.file(json_out, "--json")
+    if ensemble not in ("canonical", "sgc"):
+        raise ParameterError(f"--ensemble {ensemble!r}: use canonical or sgc")
+    _check_sweeps(sweeps, equilibration)
     ce = ClusterExpansion.read(model)
     repeat = _repeat(supercell)
     temps = parse_temperatures(temperatures)
+    comp = _pairs(composition, "--composition")
+    if ensemble == "canonical" and not comp:
+        raise ParameterError("canonical Monte Carlo needs --composition, e.g. Au=0.25")
     atoms = make_supercell(ce, repeat)
     species = ce.cluster_space.species
     if ensemble == "canonical":
-        comp = _pairs(composition, "--composition")
-        if not comp:
-            raise ParameterError("canonical Monte Carlo needs --composition, e.g. Au=0.25")
         atoms = set_composition(atoms, species, comp, seed)
-    with Progress(TextColumn("Monte Carlo"), BarColumn(), TimeRemainingColumn(),
-                  transient=True) as bar:
-        task = bar.add_task("mc", total=None)
+    with _scan_progress("Monte Carlo sweeps") as bar:
+        task = bar.add_task("", total=len(temps))
         result = temperature_scan(ce, atoms, temps, sweeps, equilibration, ensemble,
                                   _pairs(mu, "--mu"), seed,
                                   lambda d, t: bar.update(task, completed=d, total=t))
     final = result.pop("final_structure")
-    if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        write_frames(out / "final.extxyz", [final])
-        from ..report import HTMLReport, mc_scan_figure
+    with outs:
+        if out is not None:
+            from ..report import HTMLReport, mc_scan_figure
 
-        rep = HTMLReport("Monte Carlo temperature scan")
-        rep.paragraph(f"{result['n_sites']} sites, {ensemble} ensemble, {sweeps} sweeps per "
-                      f"temperature after {equilibration} for equilibration.")
-        rep.figure(mc_scan_figure(result), "Energy, heat capacity and order parameter.")
-        rep.write(out / "mc.html")
-    if json_out is not None:
-        atomic_write_text(json_out, json.dumps(result, indent=2, default=_json_default) + "\n")
+            folder = outs.stage(out)
+            write_frames(folder / "final.extxyz", [final])
+            rep = HTMLReport("Monte Carlo temperature scan")
+            rep.paragraph(f"{result['n_sites']} sites, {ensemble} ensemble, {sweeps} sweeps per "
+                          f"temperature after {equilibration} for equilibration.")
+            rep.figure(mc_scan_figure(result), "Energy, heat capacity and order parameter.")
+            rep.write(folder / "mc.html")
+        outs.write_text(json_out, json.dumps(result, indent=2, default=_json_default) + "\n")
     tc = result.get("transition_temperature")
     typer.echo(f"{result['n_sites']} sites, {len(temps)} temperatures, "
                f"{result['trial_steps_per_second']:,.0f} trial steps/s"
@@ -99,6 +108,20 @@ def run(
                + (f"; long-range order halves at {result['order_transition_temperature']:.0f} ± "
                   f"{result['order_transition_temperature_uncertainty']:.0f} K"
                   if result.get("order_transition_temperature") is not None else ""))
+
+
+def _check_sweeps(sweeps: int, equilibration: int) -> None:
+    from ..errors import ParameterError
+
+    if sweeps < 1 or equilibration < 0:
+        raise ParameterError(f"--sweeps {sweeps} --equilibration {equilibration}: give at least one "
+                             f"sampled sweep and no negative equilibration")
+
+
+def _scan_progress(description: str):  # type: ignore[no-untyped-def]
+    from ._progress import progress
+
+    return progress(description)
 
 
 def _json_default(obj: Any) -> Any:
@@ -152,13 +175,14 @@ def phase_diagram_cmd(
 ) -> None:
     """A temperature-composition phase diagram from semi-grand-canonical scans, fanned out
     over Dask (a local cluster by default)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from ..ce import ClusterExpansion
-    from ..data import atomic_write_text
     from ..mc import phase_diagram
     from ..mc import supercell as make_supercell
 
+    outs = Outputs()
+    outs.folder(out, "--out")
+    outs.file(json_out, "--json")
+    _check_sweeps(sweeps, equilibration)
     ce = ClusterExpansion.read(model)
     repeat = _repeat(supercell)
     dmus = _range(mu, "--mu")
@@ -166,23 +190,21 @@ def phase_diagram_cmd(
     atoms = make_supercell(ce, repeat)
     client = _client(workers, scheduler)
     try:
-        with Progress(TextColumn("phase diagram"), BarColumn(), MofNCompleteColumn(),
-                      transient=True) as bar:
-            task = bar.add_task("pd", total=len(dmus))
+        with _scan_progress("phase diagram, chemical potential") as bar:
+            task = bar.add_task("", total=len(dmus))
             result = phase_diagram(ce, atoms, species, dmus, temps, sweeps, equilibration, seed,
                                    client, lambda d, t: bar.update(task, completed=d, total=t))
     finally:
         if client is not None:
             client.close()
-    if out is not None:
-        from ..report import HTMLReport, phase_diagram_figure
+    with outs:
+        if out is not None:
+            from ..report import HTMLReport, phase_diagram_figure
 
-        out.mkdir(parents=True, exist_ok=True)
-        rep = HTMLReport("Phase diagram (semi-grand canonical Monte Carlo)")
-        rep.figure(phase_diagram_figure(result), "Sampled compositions; gaps are two-phase regions.")
-        rep.write(out / "phase_diagram.html")
-    if json_out is not None:
-        atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+            rep = HTMLReport("Phase diagram (semi-grand canonical Monte Carlo)")
+            rep.figure(phase_diagram_figure(result), "Sampled compositions; gaps are two-phase regions.")
+            rep.write(outs.stage(out) / "phase_diagram.html")
+        outs.write_text(json_out, json.dumps(result, indent=2) + "\n")
     typer.echo(f"{len(dmus)} chemical potentials x {len(temps)} temperatures; "
                f"{len(result['two_phase'])} two-phase points")
 
@@ -202,29 +224,35 @@ def kmc(
 ) -> None:
     """Rejection-free kinetic Monte Carlo of vacancy diffusion: tracer diffusion coefficients."""
     from ..ce import ClusterExpansion
-    from ..data import atomic_write_text
     from ..errors import ParameterError
     from ..mc import KineticMonteCarlo, set_composition
     from ..mc import supercell as make_supercell
 
+    outs = Outputs()
+    outs.file(json_out, "--json")
     ce = ClusterExpansion.read(model)
+    species = ce.cluster_space.species
+    if "X" not in species:
+        raise ParameterError("the cluster expansion allows no vacancy X; kinetic MC needs one")
+    if hops < 1:
+        raise ParameterError(f"--hops {hops}: give at least one")
     atoms = make_supercell(ce, _repeat(supercell))
     comp = _pairs(composition, "--composition")
     if "X" not in comp:
         comp["X"] = vacancies / len(atoms)
-    species = ce.cluster_space.species
-    if "X" not in species:
-        raise ParameterError("the cluster expansion allows no vacancy X; kinetic MC needs one")
     atoms = set_composition(atoms, species, comp, seed)
     sim = KineticMonteCarlo(ce, atoms, temperature, _pairs(barriers, "--barriers"),
                             attempt_frequency, seed)
-    r = sim.run(hops)
+    with _scan_progress("kinetic Monte Carlo") as bar:
+        task = bar.add_task(f"{hops:,} hops", total=None)
+        r = sim.run(hops)
+        bar.update(task, total=1, completed=1)
     payload = {"temperature": temperature, "hops": r.hops, "time_s": r.time,
                "tracer_diffusion_cm2_per_s": r.tracer_diffusion,
                "random_walk_diffusion_cm2_per_s": r.random_walk_diffusion,
                "correlation_factor": r.correlation_factor}
-    if json_out is not None:
-        atomic_write_text(json_out, json.dumps(payload, indent=2) + "\n")
+    with outs:
+        outs.write_text(json_out, json.dumps(payload, indent=2) + "\n")
     typer.echo(f"{r.hops} hops in {r.time:.3e} s; " + ", ".join(
         f"D*({k}) = {v:.3e} cm^2/s (f = {r.correlation_factor[k]:.3f})"
         for k, v in r.tracer_diffusion.items()))

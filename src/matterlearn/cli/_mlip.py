@@ -8,20 +8,33 @@ from typing import Annotated, Any
 
 import typer
 
+from ..data import ENERGY_KEY, FORCES_KEY, STRESS_KEY
+from ._boundary import Outputs, set_interrupt_note
+
 mlip_app = typer.Typer(help="Interatomic potentials: train, test, molecular dynamics.", no_args_is_help=True)
 
 
-def _write_json(path: Path | None, payload: dict[str, Any]) -> None:
-    if path is not None:
-        from ..data import atomic_write_text
-
-        atomic_write_text(path, json.dumps(payload, indent=2, default=float) + "\n")
+EnergyKey = Annotated[str, typer.Option("--energy-key", help="Key of the reference energy in the file.")]
+ForcesKey = Annotated[str, typer.Option("--forces-key", help="Key of the reference forces in the file.")]
+StressKey = Annotated[str, typer.Option("--stress-key", help="Key of the reference stress in the file.")]
 
 
-def _read(source: str, require: list[str]) -> list:  # type: ignore[type-arg]
+def _write_json(outs: Outputs, path: Path | None, payload: dict[str, Any]) -> None:
+    outs.write_text(path, json.dumps(payload, indent=2, default=float) + "\n")
+
+
+def _read(source: str, keys: tuple[str, str, str], require: tuple[str, ...] = ()) -> list:  # type: ignore[type-arg]
     from ..data import read_frames
 
-    return read_frames(source, require=require)
+    return read_frames(source, energy_key=keys[0], forces_key=keys[1], stress_key=keys[2],
+                       require=require)
+
+
+def _check_cutoff(cutoff: float) -> None:
+    from ..errors import ParameterError
+
+    if not 0 < cutoff < float("inf"):
+        raise ParameterError(f"--cutoff {cutoff:g}: give a positive cutoff radius in Å, e.g. 5.0")
 
 
 @mlip_app.command("train")
@@ -39,34 +52,51 @@ def train(
     checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="Checkpoint file (resumable).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Start from --checkpoint if it exists.")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the training history and errors.")] = None,
+    energy_key: EnergyKey = ENERGY_KEY,
+    forces_key: ForcesKey = FORCES_KEY,
+    stress_key: StressKey = STRESS_KEY,
 ) -> None:
     """Fit a potential to energies, forces and stresses."""
-    from rich.console import Console
-
     from ..errors import ParameterError
     from ..mlip import error_report, parse_weights, train_mtp
+    from ._progress import progress
 
     if model != "mtp":
         raise ParameterError(f"unknown model {model!r}; this version trains mtp")
+    _check_cutoff(cutoff)
     w = parse_weights(weights)
-    require = [k for k in ("energy", "forces") if w[k] > 0]
-    frames = _read(data, require)
-    vframes = _read(valid, require) if valid else None
-    console = Console(stderr=True)
+    outs = Outputs()
+    outs.file(output, "--output")
+    outs.file(json_out, "--json")
+    outs.file(checkpoint, "--checkpoint")
+    keys = (energy_key, forces_key, stress_key)
+    frames = _read(data, keys)
+    vframes = _read(valid, keys) if valid else None
+    if checkpoint is not None:
+        set_interrupt_note(f"the last checkpoint is kept in '{checkpoint}'; add --resume to go on from it")
 
-    def show(rec: dict[str, Any]) -> None:
-        keys = [k for k in rec if k.endswith(("_meV", "_meV_per_A", "_GPa"))]
-        console.print(f"[{rec['seconds']:7.1f} s] iter {rec['iterations']:4d}  "
-                      + "  ".join(f"{k}={rec[k]:.3g}" for k in keys))
+    with progress("training") as bar:
+        task = bar.add_task("linear fit", total=max(max_iter, 1))
 
-    pot, history = train_mtp(frames, level=level, cutoff=cutoff, weights=w, valid=vframes, max_iter=max_iter,
-                             time_limit=time_limit, seed=seed, checkpoint=checkpoint, resume=resume, callback=show)
-    pot.save(output)
+        def show(rec: dict[str, Any]) -> None:
+            keys = [k for k in rec if k.endswith(("_meV", "_meV_per_A", "_GPa"))]
+            bar.console.print(f"[{rec['seconds']:7.1f} s] iter {rec['iterations']:4d}  "
+                              + "  ".join(f"{k}={rec[k]:.3g}" for k in keys))
+            force = rec.get("valid_forces_rmse_meV_per_A", rec.get("train_forces_rmse_meV_per_A"))
+            bar.update(task, completed=min(rec["iterations"], max(max_iter, 1)),
+                       description=f"L-BFGS iteration {rec['iterations']}"
+                       + (f", force RMSE {force:.3g} meV/Å" if force is not None else ""))
+
+        pot, history = train_mtp(frames, level=level, cutoff=cutoff, weights=w, valid=vframes, max_iter=max_iter,
+                                 time_limit=time_limit, seed=seed, checkpoint=checkpoint, resume=resume,
+                                 callback=show)
     payload: dict[str, Any] = {"model": model, "level": level, "n_frames": len(frames), "history": history,
                                "train": {k: v for k, v in error_report(pot, frames).items() if k != "by_config_type"}}
     if vframes:
         payload["valid"] = {k: v for k, v in error_report(pot, vframes).items() if k != "by_config_type"}
-    _write_json(json_out, payload)
+    with outs:
+        pot.save(outs.stage(output))
+        _write_json(outs, json_out, payload)
     typer.echo(f"wrote {output}")
 
 
@@ -76,15 +106,28 @@ def test(
     data: Annotated[str, typer.Argument(help="Labelled frames: extxyz file or ASE database.")],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the error report.")] = None,
     figure: Annotated[Path | None, typer.Option("--figure", help="Write parity plots (PNG).")] = None,
+    energy_key: EnergyKey = ENERGY_KEY,
+    forces_key: ForcesKey = FORCES_KEY,
+    stress_key: StressKey = STRESS_KEY,
 ) -> None:
     """Error report: energy, energy per atom, forces and stress, overall and per config_type."""
     from rich.console import Console
     from rich.table import Table
 
+    from ..errors import MissingLabelError
     from ..mlip import error_report, load_potential
 
+    outs = Outputs()
+    outs.file(json_out, "--json")
+    outs.file(figure, "--figure", (".png",))
     pot = load_potential(potential)
-    frames = _read(data, [])
+    keys = (energy_key, forces_key, stress_key)
+    frames = _read(data, keys)
+    if not any(k in a.info or k in a.arrays for a in frames for k in (ENERGY_KEY, FORCES_KEY, STRESS_KEY)):
+        raise MissingLabelError(
+            f"'{data}' has no reference labels (no {energy_key}, {forces_key} or {stress_key} in any of its "
+            f"{len(frames)} frames); label the frames, or name their keys with --energy-key, --forces-key, "
+            f"--stress-key")
     rep = error_report(pot, frames)
     table = Table(title=f"{potential.name} on {data} ({rep['n_frames']} frames, {rep['n_atoms']} atoms)")
     for col in ("group", "E/atom RMSE (meV)", "E/atom MAE (meV)", "F RMSE (meV/Å)", "F MAE (meV/Å)",
@@ -104,15 +147,18 @@ def test(
     for name, b in rep["by_config_type"].items():
         row(name, b)
     Console().print(table)
-    _write_json(json_out, rep)
-    if figure is not None:
-        from ..data import atomic_path
-        from ..mlip._report import predictions
-        from ..report import mlip_parity_figure
+    with outs:
+        _write_json(outs, json_out, rep)
+        if figure is not None:
+            from ..mlip._report import predictions
+            from ..report import mlip_parity_figure
 
-        fig = mlip_parity_figure(predictions(pot, frames), f"{potential.name} on {Path(data).name}")
-        with atomic_path(figure) as tmp:
-            fig.savefig(tmp, format="png")
+            fig = mlip_parity_figure(predictions(pot, frames), f"{potential.name} on {Path(data).name}")
+            fig.savefig(outs.stage(figure), format="png")
+
+
+#: MD stops when two atoms come closer than this fraction of the closest such pair in training
+STOP_DISTANCE_RATIO = 0.5
 
 
 @mlip_app.command("md")
@@ -128,37 +174,40 @@ def md(
     seed: Annotated[int, typer.Option("--seed", help="Seed of velocities and noise.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write a summary.")] = None,
 ) -> None:
-    """Molecular dynamics with a potential, on ASE's integrators."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
+    """Molecular dynamics with a potential, on ASE's integrators. The run stops with an error when
+    two atoms come closer than half the closest such pair in the training data (the potential's
+    answers are meaningless there); the trajectory holds the potential's energies and forces
+    under MLIP_energy and MLIP_forces."""
     from ..data import read_structure
+    from ..errors import ParameterError
     from ..mlip import MLIPCalculator, load_potential, run_md
+    from ..mlip._md import ENSEMBLES
+    from ._progress import progress
 
+    if ensemble not in ENSEMBLES:
+        raise ParameterError(f"--ensemble {ensemble!r}: choose from {', '.join(ENSEMBLES)}")
+    outs = Outputs()
+    outs.file(trajectory, "--trajectory", (".extxyz", ".xyz"))
+    outs.file(json_out, "--json")
     pot = load_potential(potential)
     atoms = read_structure(structure)
     pot.check_species(atoms, structure)
-    calc = MLIPCalculator(pot)
-    with Progress(TextColumn("MD"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  transient=True) as bar:
-        task = bar.add_task("md", total=steps)
-        out = run_md(atoms, calc, temperature, steps, timestep=timestep, ensemble=ensemble, trajectory=trajectory,
-                     interval=interval, seed=seed, callback=lambda n: bar.update(task, completed=n))
-    summary = {
-        "n_atoms": len(atoms), "steps": steps, "timestep_fs": timestep, "ensemble": ensemble,
-        "temperature_mean_K": float(out["temperature_K"][1:].mean()) if len(out["temperature_K"]) > 1 else None,
-        "energy_drift_per_atom_meV": float(out["energy_drift_per_atom_meV"]),
-        "atom_steps_per_second": float(out["atom_steps_per_second"]),
-        "neighbour_list_builds": calc.n_builds,
-    }
+    calc = MLIPCalculator(pot, stop_distance_ratio=STOP_DISTANCE_RATIO)
+    with outs, progress("MD steps") as bar:
+        task = bar.add_task("", total=steps)
+        out = run_md(atoms, calc, temperature, steps, timestep=timestep, ensemble=ensemble,
+                     trajectory=outs.stage(trajectory), interval=interval, seed=seed,
+                     callback=lambda n: bar.update(task, completed=n))
+        summary = {
+            "n_atoms": len(atoms), "steps": steps, "timestep_fs": timestep, "ensemble": ensemble,
+            "temperature_mean_K": float(out["temperature_K"][1:].mean()) if len(out["temperature_K"]) > 1 else None,
+            "energy_drift_per_atom_meV": float(out["energy_drift_per_atom_meV"]),
+            "atom_steps_per_second": float(out["atom_steps_per_second"]),
+            "neighbour_list_builds": calc.n_builds,
+        }
+        _write_json(outs, json_out, summary)
     typer.echo(f"{steps} steps of {len(atoms)} atoms at {summary['atom_steps_per_second']:.0f} atom-steps/s; "
                f"wrote {trajectory}")
-    _write_json(json_out, summary)
 
 
 @mlip_app.command("active")
@@ -188,6 +237,11 @@ def active(
     from ..mlip._active import active_learning
     from ._mc import _client, _range
 
+    outs = Outputs()
+    outs.file(output, "--output")
+    outs.file(frames_out, "--frames-out")
+    outs.file(json_out, "--json")
+    _check_cutoff(cutoff)
     calculator_factory(oracle)
     start_frames = read_frames(start, require=["energy", "forces"])
     seed_frames = read_frames(seeds)
@@ -204,8 +258,10 @@ def active(
     finally:
         if client is not None:
             client.close()
-    pot.save(output)
-    if frames_out is not None:
-        write_frames(frames_out, train)
-    _write_json(json_out, {"rounds": history, "oracle_calls": history[-1]["oracle_calls"], "n_train": len(train)})
+    with outs:
+        pot.save(outs.stage(output))
+        if frames_out is not None:
+            write_frames(outs.stage(frames_out), train)
+        _write_json(outs, json_out, {"rounds": history, "oracle_calls": history[-1]["oracle_calls"],
+                                     "n_train": len(train)})
     typer.echo(f"wrote {output} ({len(train)} training frames, {history[-1]['oracle_calls']} oracle calls)")

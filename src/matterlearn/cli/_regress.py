@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from ._boundary import Outputs
+
 regress_app = typer.Typer(help="Property models: benchmarks with the Matbench protocol.",
                           no_args_is_help=True)
 
@@ -20,9 +22,12 @@ def _load(data: str, target: str | None, features: str) -> tuple[Any, Any, str, 
     from ..data import matbench_splits, read_table
     from ..datasets import info, list_datasets, load
     from ..errors import ParameterError
+    from ..regress._benchmark import check_rows
 
     features = _check_features(features)
     names = {i.name for i in list_datasets()}
+    if data not in names and not Path(data).exists() and not Path(data).suffix and "/" not in data:
+        info(data)  # a name, not a file: unknown dataset, with the close matches
     if data in names:
         inf = info(data)
         ds = load(data)
@@ -33,6 +38,7 @@ def _load(data: str, target: str | None, features: str) -> tuple[Any, Any, str, 
         else:
             inputs = ds.inputs
         y = ds.targets if target is None else ds.column(target)
+        check_rows(np.asarray(y), inf.task, data)
         folds = ds.folds if ds.folds is not None else matbench_splits(y, inf.task)
         return inputs, y, inf.task, folds, data
     if data.lower().endswith((".csv", ".csv.gz", ".csv.xz")):
@@ -57,6 +63,7 @@ def _load(data: str, target: str | None, features: str) -> tuple[Any, Any, str, 
     # a handful of integer values is a class label (the benchmark then insists on two classes)
     task = ("classification" if len(labels) <= 10 and np.allclose(labels, np.round(labels))
             else "regression")
+    check_rows(np.asarray(y), task, data)
     return inputs, y, task, matbench_splits(y, task), Path(data).name
 
 
@@ -117,38 +124,49 @@ def benchmark_cmd(
     balanced accuracy, precision, recall, F1 for classifiers."""
     import numpy as np
 
-    from ..data import atomic_write_text
     from ..errors import DataFormatError, ParameterError
-    from ..regress import GRAPH_MODELS, benchmark
+    from ..regress import GRAPH_MODELS, benchmark, make_model
+    from ._progress import progress
 
     models = [m.strip() for m in model.split(",") if m.strip()]
     if any(m in GRAPH_MODELS for m in models) and features != "structure":
         raise ParameterError("cgcnn works on crystal structures: add --features structure (a structure "
                              "dataset, or an extxyz / ASE db file)")
-    inputs, y, task, folds, name = _load(data, target, features)
-    if log10:
-        if task != "regression" or (np.asarray(y) <= 0).any():
-            raise DataFormatError("--log10 needs a regression target with positive values")
-        y = np.log10(y)
-        name = f"{name} log10"
-    featurizer = _featurizer(features)
-    X = featurizer.fit_transform(inputs)
-    from rich.progress import BarColumn, Progress, TextColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
-        t = bar.add_task("benchmark", total=len(models) * len(folds))
+    outs = Outputs()
+    outs.folder(out, "--out")
+    outs.file(json_out, "--json")
+    with progress("benchmark:") as bar:
+        t = bar.add_task(f"reading {data}", total=None)
+        inputs, y, task, folds, name = _load(data, target, features)
+        for m in models:  # an unknown model name is refused before any work
+            make_model(m, task, seed=seed, cgcnn_options=_cgcnn_options(epochs, ensemble))
+        if log10:
+            if task != "regression" or (np.asarray(y) <= 0).any():
+                raise DataFormatError("--log10 needs a regression target with positive values")
+            y = np.log10(y)
+            name = f"{name} log10"
+        bar.update(t, description=f"{features} features of {len(y):,} entries")
+        featurizer = _featurizer(features)
+        X = featurizer.fit_transform(inputs)
+        bar.update(t, total=len(models) * len(folds), completed=0)
         predictions: dict[str, Any] = {}
-        result = benchmark(X, y, task, folds, models, seed, name,
-                           lambda m, k, n: bar.update(t, advance=1, description=f"{m} fold {k + 1}"),
+
+        def tick(m: str, k: int, n: int) -> None:
+            done = models.index(m) * n + k
+            bar.update(t, completed=done, description=f"{m}, outer fold {k + 1} of {n} (tuning and fitting)")
+
+        result = benchmark(X, y, task, folds, models, seed, name, tick,
                            predictions, structures=inputs if features == "structure" else None,
                            cgcnn_options=_cgcnn_options(epochs, ensemble))
-    if out is not None:
-        from ..report import regress_report
+        bar.update(t, completed=len(models) * len(folds))
+    with outs:
+        if out is not None:
+            from ..report import regress_report
 
-        yy = y if task == "regression" else (y == max(y)).astype(float)
-        regress_report(result, X, yy, folds, predictions, featurizer.feature_labels(), out, seed)
-    if json_out is not None:
-        atomic_write_text(json_out, json.dumps(result, indent=2) + "\n")
+            yy = y if task == "regression" else (y == max(y)).astype(float)
+            regress_report(result, X, yy, folds, predictions, featurizer.feature_labels(),
+                           outs.stage(out), seed)
+        outs.write_text(json_out, json.dumps(result, indent=2) + "\n")
     for m, r in result["models"].items():
         if task == "regression":
             verdict = "overfits (train MAE < half the test MAE)" if r["overfitting"] else "ok"
@@ -179,6 +197,8 @@ def fit_cmd(
     graph = model in GRAPH_MODELS
     if graph and features != "structure":
         raise ParameterError("cgcnn works on crystal structures: add --features structure")
+    outs = Outputs()
+    outs.file(out, "--out")
     inputs, y, task, _, name = _load(data, target, features)
     est = make_model(model, task, seed=seed, cgcnn_options=_cgcnn_options(epochs, ensemble))
     recipe: dict[str, Any] = {"features": features, "target": target or "target", "task": task,
@@ -207,7 +227,8 @@ def fit_cmd(
         if hasattr(featurizer, "recipe"):
             recipe["featurizer"] = featurizer.recipe()
     recipe["best_params"] = {k.replace("model__", ""): v for k, v in est.best_params_.items()}
-    save_model(out, est, recipe)
+    with outs:
+        save_model(outs.stage(out), est, recipe)
     typer.echo(f"fitted {model} on {len(y)} entries of {name}; wrote {out}")
 
 
@@ -221,9 +242,11 @@ def predict_cmd(
     import csv
     import io
 
-    from ..data import atomic_write_text, read_frames, read_table
+    from ..data import read_frames, read_table
     from ..regress import GRAPH_MODELS, load_model
 
+    outs = Outputs()
+    outs.file(out, "--out", (".csv",))
     est, recipe = load_model(model_file)
     features = recipe.get("features", "composition")
     if features == "structure":
@@ -247,5 +270,6 @@ def predict_cmd(
         w.writerow(["formula", f"predicted_{recipe['target']}"])
     for f, v in zip(names, p):
         w.writerow([f, repr(float(v))])
-    atomic_write_text(out, buf.getvalue())
+    with outs:
+        outs.write_text(out, buf.getvalue())
     typer.echo(f"wrote {len(p)} predictions to {out}")

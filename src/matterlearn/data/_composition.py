@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -36,6 +37,9 @@ def _parse(formula: str) -> tuple[tuple[str, float], ...]:
             count = float(m.group(1)) if m else 1.0
             for el, val in _parse_part(part[m.end():] if m else part, formula).items():
                 comp[el] = comp.get(el, 0.0) + count * val
+    if any(not math.isfinite(val) for val in comp.values()):
+        raise DataFormatError(f"formula {formula!r} has an amount that is not a finite number; "
+                              f"amounts must be finite and positive, e.g. 'Fe2O3' or 'Fe0.7Ni0.3'")
     comp = {el: val for el, val in comp.items() if val != 0.0}
     if not comp:
         raise DataFormatError(f"formula {formula!r} names no element")

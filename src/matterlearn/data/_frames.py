@@ -209,8 +209,10 @@ def read_frames(
     if unknown:
         raise DataFormatError(f"unknown label(s) {sorted(unknown)}; choose from {sorted(LABELS)}")
     keys = {"energy": energy_key, "forces": forces_key, "stress": stress_key}
-    fmt = frame_format(source, format)
     text = str(source)
+    if not text.startswith(_URL_PREFIXES) and Path(text).is_dir():
+        raise DataFormatError(f"'{text}' is a folder, not a file; give a structure file or a database")
+    fmt = frame_format(source, format)
     if not text.startswith(_URL_PREFIXES) and not Path(text).is_file():
         raise DataFileNotFoundError(f"file '{text}' does not exist")
     if fmt == "db":
@@ -218,8 +220,20 @@ def read_frames(
     else:
         frames = _read_file(text, fmt, index, keys, require)
     if not frames:
+        if fmt in _INCOMPLETE:
+            raise EmptyDataError(f"'{text}' is not a complete {_INCOMPLETE[fmt][0]} file (no atoms in it); "
+                                 f"{_INCOMPLETE[fmt][1]}")
         raise EmptyDataError(f"'{text}' holds no frames")
     return frames
+
+
+#: formats whose truncated files ASE reports obscurely: their name and what a whole file holds
+_INCOMPLETE = {
+    "cif": ("CIF", "a CIF file holds the cell (_cell_length_a ... _cell_angle_gamma) and a loop of "
+                   "_atom_site_ positions"),
+    "vasp": ("POSCAR", "a POSCAR holds a comment line, a scale factor, three lattice vectors, the "
+                       "species and their counts, and one line of coordinates per atom"),
+}
 
 
 def _read_file(path: Any, fmt: str, index: Any, keys: dict[str, str],
@@ -237,6 +251,9 @@ def _read_file(path: Any, fmt: str, index: Any, keys: dict[str, str],
         except StopIteration:
             break
         except Exception as exc:  # ASE raises many kinds; translate at the boundary
+            if fmt in _INCOMPLETE:  # ASE's own words about these (numpy shapes, indices) do not help
+                raise DataFormatError(f"'{path_name}' is not a complete {_INCOMPLETE[fmt][0]} file; "
+                                      f"{_INCOMPLETE[fmt][1]}") from exc
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise DataFormatError(f"{where}: cannot parse {fmt}: {msg}") from exc
         atoms.info.setdefault("source", f"{Path(path_name).name}:{i}")

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["LabelSpec", "LABELS", "ENERGY_KEY", "FORCES_KEY", "STRESS_KEY", "CONFIG_TYPE_KEY"]
+__all__ = ["LabelSpec", "LABELS", "ENERGY_KEY", "FORCES_KEY", "STRESS_KEY", "CONFIG_TYPE_KEY",
+           "PREDICTED_ENERGY_KEY", "PREDICTED_FORCES_KEY", "PREDICTED_STRESS_KEY"]
 
 #: In memory, a frame always carries its labels under these keys (``atoms.info`` for energy and
 #: stress, ``atoms.arrays`` for forces), whatever the keys were called in the file it came from.
 ENERGY_KEY = "REF_energy"
 FORCES_KEY = "REF_forces"
 STRESS_KEY = "REF_stress"
+#: A model's predictions (an MD trajectory's energies and forces) are never stored under the
+#: reference keys: they would pass for labels when the file is read back.
+PREDICTED_ENERGY_KEY = "MLIP_energy"
+PREDICTED_FORCES_KEY = "MLIP_forces"
+PREDICTED_STRESS_KEY = "MLIP_stress"
 #: Free-text tag of how a frame was made (``md_300K``, ``strained``, ...); used for grouped splits
 #: and per-group error reports.
 CONFIG_TYPE_KEY = "config_type"

@@ -90,17 +90,29 @@ def read_table(
     path = Path(path)
     if not path.is_file():
         raise DataFileNotFoundError(f"file '{path}' does not exist")
+    reader = None
     try:
         with _open_text(path) as fh:
             reader = csv.reader(fh)
             header = next(reader, None)
             rows = list(reader)
-    except (UnicodeDecodeError, csv.Error, OSError, EOFError, lzma.LZMAError) as exc:
+    except csv.Error as exc:
+        line = reader.line_num if reader is not None else 0
+        if "field larger than field limit" in str(exc):
+            raise DataFormatError(
+                f"file '{path}', line {line}: a field longer than {csv.field_size_limit():,} "
+                f"characters; a table of formulas has short fields: check the file") from None
+        raise DataFormatError(f"file '{path}', line {line}: cannot read as CSV text: {exc}") from None
+    except (UnicodeDecodeError, OSError, EOFError, lzma.LZMAError) as exc:
         raise DataFormatError(f"file '{path}': cannot read as CSV text: {exc}") from exc
     if not header:
         raise EmptyDataError(f"file '{path}' is empty; expected a header row such as 'formula,target'")
     header = [h.strip() for h in header]
     cols = ", ".join(header)
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise DataFormatError(f"file '{path}': column '{repeated[0]}' appears twice in the header "
+                              f"({cols}); rename or remove one")
     if input_column is None:
         input_column = next((c for c in INPUT_COLUMNS if c in header), None)
         if input_column is None:

@@ -60,6 +60,9 @@ def matbench_splits(
     from sklearn.model_selection import KFold, StratifiedKFold
 
     y = np.asarray(targets)
+    if len(y) < n_splits:
+        raise ParameterError(f"{len(y)} rows cannot be split into {n_splits} folds; give at least "
+                             f"{n_splits} rows")
     if task == "classification":
         cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
         return [(tr, te) for tr, te in cv.split(np.zeros(len(y)), y)]

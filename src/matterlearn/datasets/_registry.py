@@ -137,8 +137,13 @@ def _entry(name: str) -> tuple[DatasetInfo, Callable[..., Dataset]]:
     try:
         return _REGISTRY[name]
     except KeyError:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), list(_REGISTRY), n=3, cutoff=0.6)
+        hint = f"did you mean {' or '.join(close)}? " if close else ""
         raise UnknownDatasetError(
-            f"unknown dataset '{name}'; `matterlearn datasets list` shows the {len(_REGISTRY)} there are"
+            f"unknown dataset '{name}'; {hint}`matterlearn datasets list` shows the "
+            f"{len(_REGISTRY)} there are"
         ) from None
 
 

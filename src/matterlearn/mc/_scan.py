@@ -92,9 +92,13 @@ def set_composition(atoms: Atoms, species: Sequence[str], composition: Mapping[s
         raise ParameterError(f"unknown species {sorted(unknown)} for this expansion "
                              f"(species: {', '.join(species)})")
     rest = [s for s in species if s not in composition]
+    for s, x in composition.items():
+        if not 0 <= x <= 1:
+            raise ParameterError(f"composition {s}={x:g} is {'negative' if x < 0 else 'above 1'}; "
+                                 f"fractions lie between 0 and 1, e.g. {s}=0.25")
     left = 1.0 - sum(composition.values())
-    if left < -1e-9 or any(v < 0 for v in composition.values()):
-        raise ParameterError(f"composition {dict(composition)} does not add up to at most 1")
+    if left < -1e-9:
+        raise ParameterError(f"composition {dict(composition)} adds up to {1 - left:g}, more than 1")
     fractions = dict(composition)
     for s in rest:
         fractions[s] = left / len(rest)

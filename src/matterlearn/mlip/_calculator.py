@@ -10,6 +10,7 @@ import numpy as np
 from ase import Atoms
 from ase.calculators.calculator import Calculator, all_changes
 
+from ..errors import ExtrapolationError
 from ._mtp import MomentTensorPotential, _voigt
 from ._neighbors import pair_shifts
 
@@ -39,12 +40,19 @@ class MLIPCalculator(Calculator):
     warn_extrapolation : bool
         Warn (once per calculator) when two atoms come closer than the closest pair of their
         species in the training data.
+    stop_distance_ratio : float, optional
+        Raise :class:`~matterlearn.errors.ExtrapolationError` (with the extrapolation grade, when
+        the potential has an active set) instead of answering when two atoms come closer than this
+        fraction of the closest such pair in the training data: far outside the training data a
+        potential's energies and forces are meaningless (1e10 eV, say), and molecular dynamics
+        should stop rather than write them. ``None``: never stop.
     """
 
     implemented_properties = ("energy", "free_energy", "energies", "forces", "stress")
 
     def __init__(self, potential: MomentTensorPotential | str, skin: float = 1.0,
-                 warn_extrapolation: bool = True, **kwargs: Any) -> None:
+                 warn_extrapolation: bool = True, stop_distance_ratio: float | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(potential, MomentTensorPotential):
             from ._mtp import load_potential
@@ -52,6 +60,7 @@ class MLIPCalculator(Calculator):
         self.potential = potential
         self.skin = float(skin)
         self.warn_extrapolation = warn_extrapolation
+        self.stop_distance_ratio = stop_distance_ratio
         self._warned = False
         self._nl: tuple[np.ndarray, ...] | None = None
         self._ref_pos: np.ndarray | None = None
@@ -94,7 +103,8 @@ class MLIPCalculator(Calculator):
         e_at, forces, virial = _kernel.evaluate(first, j, vec, species, pot.radial_coef, pot.xi, pot.ref_energy,
                                                 *pot._kernel_args(), np.zeros(len(atoms), dtype=np.int64), 1,
                                                 True)
-        if self.warn_extrapolation and not self._warned and len(vec):
+        if len(vec) and (self.stop_distance_ratio is not None
+                         or (self.warn_extrapolation and not self._warned)):
             self._check_distances(vec, species, i)
         energy = float(e_at.sum())
         self.results["energy"] = energy
@@ -110,18 +120,28 @@ class MLIPCalculator(Calculator):
         if not np.isfinite(seen).any():
             return
         limit = seen[species[i], species[self._nl[1]]]
-        bad = r < 0.999 * limit
-        if bad.any():
-            k = int(np.argmax(limit - r))
+        # the list holds pairs out to cutoff + skin; a pair of species never seen together in
+        # training has no closest distance to compare with
+        known = (r < self.potential.cutoff) & np.isfinite(limit)
+        ratio = np.where(known, r / np.where(known, limit, 1.0), np.inf)
+        k = int(np.argmin(ratio))
+        stop = self.stop_distance_ratio is not None and ratio[k] < self.stop_distance_ratio
+        if ratio[k] < 0.999 and (stop or not self._warned):
             sym = self.potential.species
             grade = ""
             if self.potential.active_set is not None:
                 g = float(self.potential.active_set.grades(self.potential, [self.atoms])[0][0])
                 self.results["extrapolation_grade"] = g
                 grade = f"; extrapolation grade {g:.3g} (above 1: outside the training set)"
+            where = (f"atoms {int(i[k])} and {int(self._nl[1][k])} ({sym[species[i[k]]]}-"
+                     f"{sym[species[self._nl[1][k]]]}) are {r[k]:.3f} Å apart")
+            if stop:
+                raise ExtrapolationError(
+                    f"{where}, far closer than any such pair in the training data ({limit[k]:.3f} Å)"
+                    f"{grade}; the potential cannot be trusted there: add such structures to the "
+                    f"training set (mlip active)")
             warnings.warn(
-                f"atoms {int(i[k])} and {int(self._nl[1][k])} ({sym[species[i[k]]]}-{sym[species[self._nl[1][k]]]}) "
-                f"are {r[k]:.3f} Å apart, closer than any such pair in the training data ({limit[k]:.3f} Å){grade}; "
+                f"{where}, closer than any such pair in the training data ({limit[k]:.3f} Å){grade}; "
                 "the potential is extrapolating, add such structures to the training set",
                 ExtrapolationWarning, stacklevel=3)
             self._warned = True

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 from ase import Atoms, units
 
-from ..errors import ParameterError
+from ..data._keys import PREDICTED_ENERGY_KEY, PREDICTED_FORCES_KEY
+from ..errors import ExtrapolationError, ParameterError
 
 __all__ = ["run_md"]
 
@@ -41,7 +42,9 @@ def run_md(atoms: Atoms, calc: Any, temperature: float, steps: int, timestep: fl
         Velocity Verlet; Langevin (``friction`` in 1/fs); or Langevin with a Berendsen-like
         isotropic barostat at ``pressure`` (GPa) via ASE's ``NPTBerendsen``.
     trajectory : path, optional
-        extxyz file written every ``interval`` steps (atomically at the end).
+        extxyz file written every ``interval`` steps (atomically at the end); the potential's
+        energies and forces go under ``MLIP_energy`` and ``MLIP_forces``, never under the keys of
+        reference labels.
     seed : int
         Seed of velocities and thermostat noise.
 
@@ -92,20 +95,23 @@ def run_md(atoms: Atoms, calc: Any, temperature: float, steps: int, timestep: fl
         if trajectory is not None:
             snap = atoms.copy()
             snap.calc = None
-            snap.info["REF_energy"] = epot
-            snap.arrays["REF_forces"] = atoms.get_forces().copy()
+            snap.info[PREDICTED_ENERGY_KEY] = epot
+            snap.arrays[PREDICTED_FORCES_KEY] = atoms.get_forces().copy()
             frames.append(snap)
 
-    observe()
-    t0 = time.perf_counter()
     done = 0
-    while done < steps:
-        n = min(interval, steps - done)
-        dyn.run(n)
-        done += n
+    try:
         observe()
-        if callback is not None:
-            callback(done)
+        t0 = time.perf_counter()
+        while done < steps:
+            n = min(interval, steps - done)
+            dyn.run(n)
+            done += n
+            observe()
+            if callback is not None:
+                callback(done)
+    except ExtrapolationError as exc:
+        raise ExtrapolationError(f"MD stopped after {done} of {steps} steps: {exc}") from None
     seconds = time.perf_counter() - t0
     if trajectory is not None:
         from ..data import write_frames

@@ -227,8 +227,10 @@ def load_potential(path: str | os.PathLike[str]) -> MomentTensorPotential:
     from ..errors import DataFileNotFoundError
 
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise DataFormatError(f"'{path}' is a folder, not a potential file")
     if not os.path.exists(path):
-        raise DataFileNotFoundError(f"{path}: no such potential file")
+        raise DataFileNotFoundError(f"potential file '{path}' does not exist")
     try:
         with open(path, encoding="utf-8") as fh:
             d = json.load(fh)

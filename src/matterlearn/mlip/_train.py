@@ -28,7 +28,7 @@ import scipy.linalg
 from ase import Atoms
 
 from ..data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
-from ..errors import EmptyDataError, MissingLabelError, ParameterError
+from ..errors import DataFormatError, EmptyDataError, MissingLabelError, ParameterError
 from . import _kernel
 from ._mtp import MomentTensorPotential, _voigt
 from ._neighbors import Pairs
@@ -38,6 +38,23 @@ __all__ = ["TrainingSet", "parse_weights", "solve_linear", "train_mtp"]
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = {"energy": 1.0, "forces": 0.01, "stress": 0.001}
+
+
+#: closer than this (Å) no two atoms are in any physical structure (H2's bond is 0.74 Å)
+CLOSEST_PHYSICAL_DISTANCE = 0.5
+
+
+def check_close_atoms(atoms: Atoms, where: str, limit: float = CLOSEST_PHYSICAL_DISTANCE) -> None:
+    """Refuse a frame with two atoms closer than ``limit`` Å (overlapping atoms are a broken
+    frame, not training data), naming the atoms and their distance."""
+    from ase.neighborlist import neighbor_list
+
+    i, j, d = neighbor_list("ijd", atoms, limit)
+    if len(d):
+        k = int(np.argmin(d))
+        raise DataFormatError(f"{where}: atoms {int(min(i[k], j[k]))} and {int(max(i[k], j[k]))} are "
+                              f"{d[k]:.3g} Å apart (closer than {limit} Å: overlapping atoms); fix or "
+                              f"remove the frame")
 
 
 def parse_weights(text: str | dict[str, float] | None) -> dict[str, float]:
@@ -97,14 +114,18 @@ class TrainingSet:
                 energy[k] = float(atoms.info[ENERGY_KEY])
             elif weights.get("energy", 0) > 0:
                 raise MissingLabelError(
-                    f"{where}, frame {k}: no energy, but energies are weighted; label it or set --weights energy=0")
+                    f"{where}, frame {k}: no energy, but energies are weighted; label the frame, name the "
+                    f"energy's key in the file (--energy-key), or leave energies out of the fit "
+                    f"(--weights energy=0,forces={weights.get('forces', 0):g},stress={weights.get('stress', 0):g})")
             if FORCES_KEY in atoms.arrays:
                 forces.append(np.asarray(atoms.arrays[FORCES_KEY], dtype=float))
             else:
                 if weights.get("forces", 0) > 0:
                     raise MissingLabelError(
-                        f"{where}, frame {k}: no forces, but forces are weighted (weight {weights['forces']}); "
-                        "label the frame with forces or set --weights forces=0")
+                        f"{where}, frame {k}: no forces, but forces are weighted (weight {weights['forces']:g}); "
+                        f"label the frame with forces, name the forces' key in the file (--forces-key), or fit "
+                        f"energies alone (--weights energy={weights.get('energy', 0):g},forces=0,"
+                        f"stress={weights.get('stress', 0):g})")
                 forces.append(np.full((len(atoms), 3), np.nan))
             if atoms.cell.rank == 3:
                 volume[k] = atoms.get_volume()
@@ -335,6 +356,11 @@ def train_mtp(
     w = parse_weights(weights)
     if not frames:
         raise EmptyDataError("no training frames")
+    if not 0 < cutoff < np.inf:
+        raise ParameterError(f"cutoff {cutoff:g}: give a positive cutoff radius in Å")
+    for where, group in (("training data", frames), ("validation data", valid or [])):
+        for k, atoms in enumerate(group):
+            check_close_atoms(atoms, f"{where}, frame {k}")
     if species is None:
         zs = sorted({int(z) for a in frames for z in a.numbers})
         from ase.data import chemical_symbols

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import DataFormatError, ParameterError
 from ._models import GRAPH_MODELS, make_model
 
-__all__ = ["benchmark", "binary_labels", "classification_metrics", "regression_metrics"]
+__all__ = ["MIN_ROWS", "benchmark", "binary_labels", "check_rows", "classification_metrics", "regression_metrics"]
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,25 @@ def binary_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (y == classes[1]).astype(float), classes
 
 
+#: fewest rows for nested 5-fold cross-validation: 5 outer folds, each training part large enough
+#: for a 5-fold search of its own
+MIN_ROWS = 25
+
+
+def check_rows(y: np.ndarray, task: str, name: str) -> None:
+    """Refuse data too small for the nested cross-validation of :func:`benchmark`: fewer than
+    :data:`MIN_ROWS` rows, or (classification) a class with fewer than 5 members."""
+    n = len(y)
+    if n < MIN_ROWS:
+        raise ParameterError(f"{name}: {n} rows are too few for nested 5-fold cross-validation "
+                             f"(5 outer folds, a 5-fold search inside each); give at least {MIN_ROWS}")
+    if task == "classification":
+        values, counts = np.unique(y, return_counts=True)
+        if len(values) == 2 and counts.min() < 5:
+            raise ParameterError(f"{name}: class {values[np.argmin(counts)]:g} has {counts.min()} rows; "
+                                 f"stratified 5-fold cross-validation needs at least 5 of each class")
+
+
 def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.ndarray, np.ndarray]],
               models: Sequence[str], seed: int = 0, dataset: str = "",
               progress: Callable[[str, int, int], None] | None = None,
@@ -78,6 +97,7 @@ def benchmark(X: np.ndarray, y: np.ndarray, task: str, folds: Sequence[tuple[np.
     receives each model's out-of-fold predictions (probabilities of class 1 for classifiers).
     """
     y = np.asarray(y, dtype=float)
+    check_rows(y, task, dataset or "the data")
     graphs = None
     if any(m in GRAPH_MODELS for m in models):
         if structures is None:

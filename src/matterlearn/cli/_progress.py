@@ -1,0 +1,104 @@
+"""One progress display for every long command: what is being done, a bar, done/total, elapsed
+and remaining time.
+
+On a terminal this is a rich bar on stderr that is gone when the command ends. Where stderr is
+not a terminal (a pipe, a log file, a batch job), the same tasks come out as plain lines on
+stderr: one whenever a task starts or its description changes, and otherwise at most one every
+:data:`LINE_INTERVAL` seconds, so that a log shows that work goes on and how far it is.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+#: seconds between two plain progress lines of the same task (non-terminal output)
+LINE_INTERVAL = 30.0
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+class LineProgress:
+    """The subset of rich's ``Progress`` that the commands use, written as plain lines."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self._tasks: dict[int, dict[str, Any]] = {}
+
+    def __enter__(self) -> LineProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = None, **_: Any) -> int:
+        k = len(self._tasks)
+        # the first line comes with the first update: a command that fails while setting up
+        # prints its one error line alone
+        self._tasks[k] = {"description": description, "total": total, "completed": 0.0,
+                          "start": time.monotonic(), "last": 0.0}
+        return k
+
+    def update(self, task: int, completed: float | None = None, total: float | None = None,
+               description: str | None = None, advance: float | None = None, **_: Any) -> None:
+        t = self._tasks[task]
+        changed = description is not None and description != t["description"]
+        if description is not None:
+            t["description"] = description
+        if total is not None:
+            t["total"] = total
+        if advance is not None:
+            t["completed"] += advance
+        if completed is not None:
+            t["completed"] = completed
+        if changed or time.monotonic() - t["last"] >= LINE_INTERVAL:
+            self._line(task)
+
+    def _line(self, task: int) -> None:
+        t = self._tasks[task]
+        now = time.monotonic()
+        t["last"] = now
+        elapsed = now - t["start"]
+        parts = [p for p in (self.prefix, t["description"]) if p]
+        text = " ".join(parts)
+        if t["total"]:
+            done, total = t["completed"], t["total"]
+            text += f": {done:,.0f}/{total:,.0f}, elapsed {_clock(elapsed)}"
+            if 0 < done < total:
+                text += f", about {_clock(elapsed * (total - done) / done)} left"
+        else:
+            text += f": elapsed {_clock(elapsed)}"
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    @property
+    def console(self) -> Any:
+        from rich.console import Console
+
+        return Console(stderr=True)
+
+
+def progress(description: str = "", transient: bool = True) -> Any:
+    """A progress display whose tasks show ``description`` followed by the task's own text."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return LineProgress(description)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    text = "{task.description}" if not description else description + " {task.description}"
+    return Progress(TextColumn(text), BarColumn(), MofNCompleteColumn(), TextColumn("elapsed"),
+                    TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                    transient=transient, console=console)
