@@ -10,7 +10,7 @@ JOBS   ?= 2
 LOCK   := constraints.txt
 PIP    := $(PY) -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: install lock demo test test-slow bench clean
+.PHONY: install lock postgres demo test test-slow bench clean
 
 install: $(STAMP)
 
@@ -37,8 +37,17 @@ demo: install
 test: install
 	$(PY) -m pytest -n $(JOBS) -m "not slow" tests
 
-test-slow: install
+# the slow step tests ASE databases on a real PostgreSQL server: Debian's package, installed here
+# when missing (as root, e.g. in CI; otherwise run `sudo make postgres` once)
+test-slow: install postgres
 	$(PY) -m pytest -n $(JOBS) -m slow tests
+
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
+	else echo "PostgreSQL is missing: run 'sudo make postgres' once" >&2; exit 1; fi
 
 bench: install
 	$(PY) benchmarks/run_all.py

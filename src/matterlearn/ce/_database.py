@@ -13,6 +13,7 @@ from ase.build import bulk
 from ase.data import atomic_numbers, reference_states
 
 from ..data import atomic_path
+from ..data._frames import connect_database
 from ..data._keys import ENERGY_KEY
 from ..errors import (
     DataFileNotFoundError,
@@ -125,7 +126,7 @@ def database_recipe(db_path: str) -> tuple[Atoms, list[list[str]]] | None:
 
     if "://" not in db_path and not Path(db_path).is_file():
         raise DataFileNotFoundError(f"file '{db_path}' does not exist")
-    meta = ase.db.connect(db_path).metadata
+    meta = connect_database(db_path).metadata
     if not meta or "prim" not in meta:
         return None
     p = meta["prim"]
@@ -160,7 +161,7 @@ def training_set(db_path: str, cluster_space: ClusterSpace, property_key: str = 
 
     if "://" not in db_path and not Path(db_path).is_file():
         raise DataFileNotFoundError(f"file '{db_path}' does not exist")
-    db = ase.db.connect(db_path)
+    db = connect_database(db_path)
     rows = list(db.select())
     if not rows:
         raise EmptyDataError(f"ASE database '{db_path}' has no rows; fill it with `matterlearn ce enumerate`")

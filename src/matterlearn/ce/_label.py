@@ -10,6 +10,7 @@ from typing import Any
 
 from ase import Atoms
 
+from ..data._frames import connect_database
 from ..data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
 from ..data._labelling import calculator_factory, label_structure
 
@@ -62,7 +63,7 @@ def label_database(db_path: str, calculator: str = "emt", relax: bool = False,
 
     calculator_factory(calculator)  # fail early on a bad name
     read_frames(db_path, index=0)  # a missing or empty database gives its clear error here
-    db = ase.db.connect(db_path)
+    db = connect_database(db_path)
     todo, skipped = [], 0
     for row in db.select():
         if row.get(ENERGY_KEY) is not None:

@@ -77,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         rv = command.main(args=args, prog_name="matterlearn", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
+        if interrupted.seen:  # click turns an interrupt into a return value of 130, silently
+            sys.stderr.write(f"interrupted: {interrupt_note()}\n")
+            code = 130
     except _first(typer.Exit, getattr(click_exceptions, "Exit", None)) as exc:
         code = exc.exit_code
     except (KeyboardInterrupt, *_first(typer.Abort, getattr(click_exceptions, "Abort", None))):

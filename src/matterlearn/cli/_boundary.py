@@ -25,6 +25,7 @@ __all__ = ["Outputs", "check_file_location", "check_folder_location", "interrupt
            "set_interrupt_note"]
 
 _interrupt_note: list[str] = []
+_URLS = ("postgresql://", "postgres://", "mysql://", "mariadb://")
 
 
 def set_interrupt_note(text: str) -> None:
@@ -104,6 +105,8 @@ class Outputs:
         """Declare an output file (``None``: not asked for); checked now."""
         if path is None:
             return None
+        if str(path).startswith(_URLS):  # a database server: one transaction, nothing to stage
+            return path  # type: ignore[return-value]
         dest = check_file_location(path, option, suffixes)
         self._declared[dest] = "file"
         return dest
@@ -119,6 +122,8 @@ class Outputs:
     def stage(self, dest: Path) -> Path:
         """A temporary path to write ``dest`` to: a file of the same suffix beside it, or, for a
         folder, a temporary folder whose files are moved into ``dest`` on commit."""
+        if str(dest).startswith(_URLS):
+            return dest
         kind = self._declared.get(dest)
         if kind is None:
             raise RuntimeError(f"output {dest} was not declared")  # a programming error

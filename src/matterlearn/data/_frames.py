@@ -262,6 +262,59 @@ def _read_file(path: Any, fmt: str, index: Any, keys: dict[str, str],
     return frames
 
 
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def database_error(url: str, exc: BaseException) -> DataFormatError:
+    """One clear error for a database server that cannot be reached or used: names the host,
+    port and database, what the server or driver said, and the fix."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or "localhost"
+    port = parts.port or {"postgresql": 5432, "postgres": 5432, "mysql": 3306,
+                          "mariadb": 3306}.get(parts.scheme, "?")
+    name = parts.path.lstrip("/") or "?"
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, ImportError):
+        return DataFormatError(f"database URL '{_redacted(url)}' needs ASE's database backends: "
+                               f"pip install 'matterlearn[db]' ({first})")
+    low = str(exc).lower()
+    if "refused" in low or "could not connect" in low or "timeout" in low or "timed out" in low:
+        fix = f"start the database server on {host}:{port}, or correct the host and port in the URL"
+    elif "does not exist" in low and "database" in low:
+        fix = f"create the database '{name}' on the server (createdb), or correct its name in the URL"
+    elif "authentication" in low or "password" in low or "role" in low:
+        fix = "check the user name and password in the URL"
+    else:
+        fix = "check the URL (postgresql://user:password@host:port/database) and the server"
+    return DataFormatError(f"cannot use the database '{name}' on {host}:{port} "
+                           f"({_redacted(url)}): {first}; {fix}")
+
+
+def connect_database(url: str) -> Any:
+    """``ase.db.connect`` for a path or URL; a server that cannot be reached is one clear error."""
+    import ase.db
+
+    try:
+        db = ase.db.connect(url)
+        if url.startswith(_URL_PREFIXES):
+            db.count()  # connects now, so that a refused connection is reported here
+        return db
+    except Exception as exc:
+        if url.startswith(_URL_PREFIXES):
+            raise database_error(url, exc) from exc
+        raise
+
+
 def _read_db(url: str, index: Any, keys: dict[str, str], require: Sequence[str]) -> list[Atoms]:
     import ase.db
 
@@ -269,6 +322,8 @@ def _read_db(url: str, index: Any, keys: dict[str, str], require: Sequence[str])
         db = ase.db.connect(url, create_indices=False, use_lock_file=False)
         rows = list(db.select())
     except Exception as exc:
+        if url.startswith(_URL_PREFIXES):
+            raise database_error(url, exc) from exc
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataFormatError(f"cannot read ASE database '{url}': {msg}") from exc
     if not rows:
@@ -334,13 +389,14 @@ def write_frames(dest: str | os.PathLike[str], frames: Iterable[Atoms], *,
     fmt = frame_format(dest, format)
     text = str(dest)
     if fmt == "db" and text.startswith(_URL_PREFIXES):
-        import ase.db
-
-        db = ase.db.connect(text)
-        with db:
-            _write_db_rows(db, frames)
-        if metadata is not None:
-            db.metadata = metadata
+        db = connect_database(text)
+        try:
+            with db:
+                _write_db_rows(db, frames)
+            if metadata is not None:
+                db.metadata = metadata
+        except Exception as exc:
+            raise database_error(text, exc) from exc
         return text
     with atomic_path(dest) as tmp:
         if fmt == "db":
