@@ -14,18 +14,28 @@ def _check(out: Path) -> dict:  # type: ignore[type-arg]
                        "ce_tawo", "mc_aucu", "regress_steels", "mlip_cu"}
     assert st["regress_steels"]["ridge"]["mae_mean"] < 200  # MPa
     assert st["regress_steels"]["et (element fractions)"]["mae_mean"] <= 95  # leaderboard RF 103.5
-    assert 150 < st["mc_aucu"]["cooling"]["transition_temperature"] < 1000
-    assert 150 < st["mc_aucu"]["cooling"]["order_transition_temperature"] < 1000
+    # Tc is clipped to the scanned range, so a range check proves nothing: the heat-capacity peak
+    # must lie inside the scan, on cooling and heating, near icet's 480 ± 20 K for the same ECIs
+    # (benchmarks/bench_mc.py --tc), and the long-range order must vanish at the same temperature
+    mc = st["mc_aucu"]
+    lo, hi, step = mc["scan_K"]
+    tol = 100 if summary["quick"] else 60  # 64 sites at a 100 K grid, or 512 sites at 25 K
+    for way in ("cooling", "heating"):
+        tc = mc[way]["transition_temperature"]
+        assert not mc[way]["transition_at_scan_edge"] and lo + step <= tc <= hi - step, (way, tc)
+        assert abs(tc - 480) <= tol, (way, tc)
+        assert abs(mc[way]["order_transition_temperature"] - tc) <= tol, way
     assert st["ce_tawo"]["ground_states_reproduced"] and st["ce_tawo"]["rmse_cv"] < 2.5
     assert st["ce_aucu"]["ground_states_reproduced"]
     assert {"Cu", "Au", "AuCu"} <= set(st["ce_aucu"]["search_ground_states"])
     assert all(v["matches_matbench_metadata"] for v in st["datasets"].values())
     assert st["datasets"]["matbench_steels"]["n"] == 312
     assert st["elastic"]["n"] == 1181 and st["tawo"]["n"] == 250
-    # both pure end members are on the Ta-W hull, and the mixing energies are negative between
+    # Ta-W orders: DFT puts ground states between the end members (the end members are on any
+    # hull, so only the ones between say something), with negative mixing energies
     xs = [g["x_W"] for g in st["tawo"]["hull_ground_states"]]
-    assert xs[0] == 0.0 and xs[-1] == 1.0 and len(xs) >= 3
-    assert st["tawo"]["min_mixing_energy_meV_per_atom"] < 0
+    assert len([x for x in xs if 0 < x < 1]) >= 4
+    assert st["tawo"]["min_mixing_energy_meV_per_atom"] < -50
     # the potential for EMT Cu: accurate on unseen trajectories, and NVE MD conserves energy
     assert st["mlip_cu"]["test"]["forces_rmse_meV_per_A"] < 30
     assert st["mlip_cu"]["test"]["energy_per_atom_rmse_meV"] < 3

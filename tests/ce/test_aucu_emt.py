@@ -31,8 +31,10 @@ def test_aucu_emt_up_to_8_atoms(tmp_path: Path) -> None:
     assert len(info["skipped"]) < 40  # a few relax off the fcc lattice (measured: 19)
     for constrain in (False, True):
         r = fit_cluster_expansion(cs, structures, energies, method="lasso", constrain_hull=constrain)
-        # measured 8.00 (7.997) unconstrained and 8.01 constrained, 10-fold CV, meV/atom
-        assert r.rmse_cv < 8.1
+        # measured 8.00 (7.997) unconstrained and 8.01 constrained, 10-fold CV, meV/atom; icet
+        # 7.96 on the same structures (README). The bound leaves room for relaxations that end a
+        # little differently with another ASE or numpy, not for a broken fit (tens of meV)
+        assert r.rmse_cv < 9.0
         _, comp = active_composition(cs, structures)
         if constrain:
             assert compare_hulls(comp[:, 1], r.y, r.y_train_pred).reproduced

@@ -62,9 +62,22 @@ def test_against_icet_counts() -> None:
     icet = pytest.importorskip("icet", reason="icet (the peer implementation) is not installed")
     from icet.tools import enumerate_structures as icet_enumerate
 
-    prim = bulk("Au", a=4.0)
-    for n in range(1, 7):
-        ours = sum(1 for _ in enumerate_structures(prim, [n], ["Au", "Pd"]))
-        theirs = sum(1 for _ in icet_enumerate(prim, [n], ["Au", "Pd"]))
-        assert ours == theirs
+    two = bulk("Au", a=4.0)
+    cell = two.cell.copy()
+    cell[0] = 1.33 * cell[0]
+    two.cell = cell
+    two.append(Atom("H", (2.0, 2.0, 2.0)))
+    cases = [  # lattice, species, sizes: counted live by both, never taken from a table
+        (bulk("Au", a=4.0), ["Au", "Pd"], range(1, 7)),
+        (bulk("W", "bcc", a=3.2), ["Mo", "W"], range(1, 6)),
+        (bulk("Ti", "hcp", a=2.95, c=4.68), ["Ti", "Zr"], range(1, 4)),
+        (bulk("Au", a=4.0), ["Au", "Pd", "Cu"], range(1, 5)),
+        (two, [["Au", "Pd"], ["H", "V"]], range(1, 4)),
+        (bulk("NaCl", "rocksalt", a=5.6), [["Na", "X"], ["Cl"]], range(1, 6)),
+    ]
+    for prim, species, sizes in cases:
+        for n in sizes:
+            ours = sum(1 for _ in enumerate_structures(prim, [n], species))
+            theirs = sum(1 for _ in icet_enumerate(prim, [n], species))
+            assert ours == theirs, (prim.get_chemical_formula(), species, n)
     del icet

@@ -60,13 +60,17 @@ def test_pure_and_ordered_correlations() -> None:
     assert cv[3] == pytest.approx(1.0)
 
 
-def _random_structure(prim: Atoms, species: list[str], rng: np.random.Generator) -> Atoms:
+def _random_structure(prim: Atoms, species: list, rng: np.random.Generator) -> Atoms:  # type: ignore[type-arg]
+    """A random supercell (up to 6 primitive cells) with random species; ``species`` is one
+    list for every site or one list per site of ``prim``."""
     while True:
         P = rng.integers(-2, 3, (3, 3))
         if 1 <= abs(round(np.linalg.det(P))) <= 6:
             break
     s = make_supercell(prim, P)
-    s.set_chemical_symbols(rng.choice(species, len(s)).tolist())
+    per_site = species if isinstance(species[0], list) else [species] * len(prim)
+    # make_supercell keeps the primitive sites in order within each cell
+    s.set_chemical_symbols([str(rng.choice(per_site[i % len(prim)])) for i in range(len(s))])
     return s
 
 
@@ -141,8 +145,10 @@ def test_multicomponent_functions() -> None:
 def test_against_icet() -> None:
     icet = pytest.importorskip("icet", reason="icet (the peer implementation) is not installed")
     rng = np.random.default_rng(0)
+    rocksalt = bulk("NaCl", "rocksalt", a=5.6)  # Na/vacancy on the cations, Cl fixed
     cases = [(FCC, [5.7, 4.0, 3.0], ["Au", "Pd"]), (BCC, [6.0, 4.6, 3.5], ["Mo", "W"]),
-             (HCP, [6.0, 4.5, 3.1], ["Ti", "Zr"]), (FCC, [5.0, 3.0], ["Au", "Pd", "Cu"])]
+             (HCP, [6.0, 4.5, 3.1], ["Ti", "Zr"]), (FCC, [5.0, 3.0], ["Au", "Pd", "Cu"]),
+             (rocksalt, [7.0, 5.0], [["Na", "X"], ["Cl"]])]
     for prim, cutoffs, species in cases:
         ours = ClusterSpace(prim, cutoffs, species)
         theirs = icet.ClusterSpace(prim, cutoffs, species)

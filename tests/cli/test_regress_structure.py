@@ -25,7 +25,8 @@ def test_structure_benchmark_from_extxyz(tmp_path, cli) -> None:  # type: ignore
                          "structure", "--model", "ridge", "--log10", "--json", str(tmp_path / "r.json"))
     assert code == 0, err
     res = json.loads((tmp_path / "r.json").read_text())
-    assert res["n"] == 30 and np.isfinite(res["models"]["ridge"]["mae_mean"])
+    # the volume per atom is itself a structure feature: a linear model finds it almost exactly
+    assert res["n"] == 30 and res["models"]["ridge"]["mae_over_mad"] < 0.2
     code, out, err = cli("regress", "benchmark", str(path), "--target", "nope", "--features", "structure")
     assert code == 1 and "no 'nope'" in err
     code, out, err = cli("regress", "benchmark", "matbench_steels", "--features", "structure")
@@ -52,7 +53,10 @@ def test_cgcnn_benchmark_fit_and_predict(tmp_path, cli) -> None:  # type: ignore
     assert code == 0, err
     res = json.loads((tmp_path / "r.json").read_text())
     cg = res["models"]["cgcnn"]
-    assert len(cg["folds"]) == 5 and np.isfinite(cg["mae_mean"]) and "epochs_run" in cg["folds"][0]["best_params"]
+    assert len(cg["folds"]) == 5 and "epochs_run" in cg["folds"][0]["best_params"]
+    # 30 fcc cells of three metals, 20 epochs: the network learns the volume well beyond the
+    # mean (measured MAE/MAD 0.38; ridge on the structure features 0.002)
+    assert cg["mae_over_mad"] < 0.7
     assert (tmp_path / "rep" / "regress.html").is_file()
     model = tmp_path / "cg.pt"
     code, out, err = cli("regress", "fit", str(path), "--target", "volume_per_atom", "--features", "structure",

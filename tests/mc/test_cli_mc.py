@@ -106,4 +106,10 @@ def test_phase_diagram_and_kmc_commands(cli, tmp_path: Path) -> None:  # type: i
                          "--json", str(tmp_path / "kmc.json"))
     assert code == 0, err
     k = json.loads((tmp_path / "kmc.json").read_text())
-    assert k["hops"] == 2000 and k["tracer_diffusion_cm2_per_s"]["Cu"] > 0
+    # one barrier, no interactions: every hop has the rate nu exp(-E/kT) and the vacancy has 12
+    # neighbours, so the mean residence time is exactly 1/(12 rate) (1/sqrt(2000): 2 % noise)
+    rate = 1e13 * np.exp(-0.7 / (8.617333262e-5 * 700))
+    assert k["time_s"] == pytest.approx(2000 / (12 * rate), rel=0.1)
+    # a tracer that just swapped with the vacancy tends to swap back: correlated, f < 1 (the exact
+    # fcc value is 0.7815; 2000 hops of one vacancy give 0.62-0.78 over seeds 0-3)
+    assert 0.5 < k["correlation_factor"]["Cu"] < 0.95

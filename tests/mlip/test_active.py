@@ -46,7 +46,7 @@ def test_active_learning_loop_labels_what_extrapolates(emt_frames) -> None:  # t
     valid = [a for a in emt_frames if set(a.get_chemical_symbols()) == {"Cu"}][-6:]
     pot, train, history = active_learning(start, [seed], "emt", level=8, cutoff=4.5, temperatures=(1200.0,),
                                           md_steps=20, gamma_select=1.5, gamma_break=50, max_add=2, max_rounds=2,
-                                          train_seconds=2.0, valid=valid, seed=0)
+                                          train_iterations=20, valid=valid, seed=0)
     assert len(history) >= 2
     assert history[0]["candidates"] > 0 and history[1]["oracle_calls"] > 0
     assert len(train) == len(start) + history[-1]["oracle_calls"]

@@ -225,6 +225,9 @@ def active(
     max_add: Annotated[int, typer.Option("--max-add", help="Most oracle calls per round.")] = 10,
     rounds: Annotated[int, typer.Option("--rounds", help="Most rounds.")] = 10,
     train_seconds: Annotated[float, typer.Option("--train-seconds", help="Time limit of each training.")] = 60.0,
+    train_iterations: Annotated[int | None, typer.Option(
+        "--train-iterations", help="L-BFGS iterations of each training instead of a time limit "
+        "(the same result on every machine).")] = None,
     valid: Annotated[str | None, typer.Option("--valid", help="Test frames, reported each round.")] = None,
     frames_out: Annotated[Path | None, typer.Option("--frames-out", help="Write the final training set.")] = None,
     workers: Annotated[int, typer.Option("--workers", help="Label on a local Dask cluster of N workers.")] = 0,
@@ -252,7 +255,7 @@ def active(
         pot, train, history = active_learning(
             start_frames, seed_frames, oracle, level=level, cutoff=cutoff, temperatures=temps, md_steps=md_steps,
             gamma_select=gamma_select, gamma_break=gamma_break, max_add=max_add, max_rounds=rounds,
-            train_seconds=train_seconds, valid=vframes, client=client, seed=seed,
+            train_seconds=train_seconds, train_iterations=train_iterations, valid=vframes, client=client, seed=seed,
             callback=lambda r: typer.echo(f"round {r['round']}: {r['n_train']} frames, {r['oracle_calls']} oracle "
                                           f"calls, {r['candidates']} candidates", err=True))
     finally:

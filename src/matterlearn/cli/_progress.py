@@ -10,6 +10,7 @@ stderr: one whenever a task starts or its description changes, and otherwise at 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import Any
 
@@ -28,12 +29,28 @@ class LineProgress:
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self._tasks: dict[int, dict[str, Any]] = {}
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._beat: threading.Thread | None = None
 
     def __enter__(self) -> LineProgress:
+        # a heartbeat: long steps between two updates (one outer fold, one training) still
+        # show every LINE_INTERVAL seconds that work goes on
+        self._beat = threading.Thread(target=self._heartbeat, daemon=True)
+        self._beat.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._stop.set()
         return None
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(LINE_INTERVAL / 3):
+            with self._lock:
+                now = time.monotonic()
+                for k, t in self._tasks.items():
+                    if t["last"] and now - t["last"] >= LINE_INTERVAL:
+                        self._line(k)
 
     def add_task(self, description: str, total: float | None = None, **_: Any) -> int:
         k = len(self._tasks)
@@ -45,6 +62,11 @@ class LineProgress:
 
     def update(self, task: int, completed: float | None = None, total: float | None = None,
                description: str | None = None, advance: float | None = None, **_: Any) -> None:
+        with self._lock:
+            self._update(task, completed, total, description, advance)
+
+    def _update(self, task: int, completed: float | None, total: float | None,
+                description: str | None, advance: float | None) -> None:
         t = self._tasks[task]
         changed = description is not None and description != t["description"]
         if description is not None:

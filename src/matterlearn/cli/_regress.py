@@ -135,17 +135,21 @@ def benchmark_cmd(
     outs = Outputs()
     outs.folder(out, "--out")
     outs.file(json_out, "--json")
+    inputs, y, task, folds, name = _load(data, target, features)
+    for m in models:  # an unknown model name is refused before any work
+        make_model(m, task, seed=seed, cgcnn_options=_cgcnn_options(epochs, ensemble))
+    if task == "classification":
+        from ..regress._benchmark import binary_labels
+
+        binary_labels(y)  # exactly two classes, checked before any work
+    if log10:
+        if task != "regression" or (np.asarray(y) <= 0).any():
+            raise DataFormatError("--log10 needs a regression target with positive values")
+        y = np.log10(y)
+        name = f"{name} log10"
     with progress("benchmark:") as bar:
-        t = bar.add_task(f"reading {data}", total=None)
-        inputs, y, task, folds, name = _load(data, target, features)
-        for m in models:  # an unknown model name is refused before any work
-            make_model(m, task, seed=seed, cgcnn_options=_cgcnn_options(epochs, ensemble))
-        if log10:
-            if task != "regression" or (np.asarray(y) <= 0).any():
-                raise DataFormatError("--log10 needs a regression target with positive values")
-            y = np.log10(y)
-            name = f"{name} log10"
-        bar.update(t, description=f"{features} features of {len(y):,} entries")
+        t = bar.add_task(f"{features} features of {len(y):,} entries", total=None)
+        bar.update(t, completed=0)  # the first line at once
         featurizer = _featurizer(features)
         X = featurizer.fit_transform(inputs)
         bar.update(t, total=len(models) * len(folds), completed=0)

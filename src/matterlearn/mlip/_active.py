@@ -202,7 +202,8 @@ def active_learning(
     gamma_break: float = 10.0,
     max_add: int = 10,
     max_rounds: int = 10,
-    train_seconds: float = 60.0,
+    train_seconds: float | None = 60.0,
+    train_iterations: int | None = None,
     valid: Sequence[Atoms] | None = None,
     client: Any = None,
     seed: int = 0,
@@ -226,7 +227,10 @@ def active_learning(
     max_rounds : int
         Stop after this many rounds, or earlier when MD finds no candidate.
     train_seconds : float
-        Time limit of each (re)training.
+        Time limit of each (re)training (results then depend on the machine's speed).
+    train_iterations : int, optional
+        Instead of a time limit, this many L-BFGS iterations per (re)training: the same result
+        on every machine.
     valid : sequence of Atoms, optional
         Test frames, reported after every round.
     client : dask.distributed.Client, optional
@@ -247,8 +251,10 @@ def active_learning(
     history: list[dict[str, Any]] = []
     pot: MomentTensorPotential | None = None
     for rnd in range(max_rounds + 1):
-        pot, _ = train_mtp(train, level=level, cutoff=cutoff, weights=weights, max_iter=100_000, lbfgs_steps=50,
-                           nonlinear_frames=50, time_limit=train_seconds, seed=seed)
+        pot, _ = train_mtp(train, level=level, cutoff=cutoff, weights=weights,
+                           max_iter=100_000 if train_iterations is None else train_iterations,
+                           lbfgs_steps=50, nonlinear_frames=50,
+                           time_limit=train_seconds if train_iterations is None else None, seed=seed)
         rec: dict[str, Any] = {"round": rnd, "n_train": len(train), "oracle_calls": calls}
         if valid:
             rep = error_report(pot, valid)
