@@ -58,4 +58,6 @@ def test_full_demo(tmp_path: Path) -> None:
     _check(tmp_path)
     assert summary["stages"]["emt_alloy"]["relaxed"] is True
     assert "matbench_mp_e_form" in summary["stages"]["datasets"]
-    assert summary["stages"]["regress_steels"]["rf"]["mae_mean"] <= 105
+    # the Magpie-style random forest reproduces Matbench's RF-SCM/Magpie entry (103.5 MPa): both
+    # sides, so that a suspiciously good result fails too (measured 104.0)
+    assert abs(summary["stages"]["regress_steels"]["rf"]["mae_mean"] - 103.5) <= 8

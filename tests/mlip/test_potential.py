@@ -117,6 +117,13 @@ def test_bad_inputs(tmp_path, trained) -> None:  # type: ignore[no-untyped-def]
     with pytest.warns(ExtrapolationWarning, match=r"closer than any such pair.*extrapolation grade"):
         e = close.get_potential_energy()
     assert np.isfinite(e)
+    # far closer than anything in training, a calculator asked to stop refuses to answer
+    from matterlearn.errors import ExtrapolationError
+
+    squeezed = bulk("Cu", "fcc", a=1.8, cubic=True)  # 1.27 Å
+    squeezed.calc = MLIPCalculator(pot, stop_distance_ratio=0.6)
+    with pytest.raises(ExtrapolationError, match=r"far closer than any such pair.*mlip active"):
+        squeezed.get_potential_energy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ok = bulk("Cu", "fcc", a=3.61, cubic=True)
