@@ -122,7 +122,6 @@ def _prim_dict(prim: Atoms) -> dict[str, Any]:
 
 def database_recipe(db_path: str) -> tuple[Atoms, list[list[str]]] | None:
     """The primitive cell and species that ``ce enumerate`` stored, or None."""
-    import ase.db
 
     if "://" not in db_path and not Path(db_path).is_file():
         raise DataFileNotFoundError(f"file '{db_path}' does not exist")
@@ -157,7 +156,6 @@ def training_set(db_path: str, cluster_space: ClusterSpace, property_key: str = 
         ``max_displacement`` (Å), ``n_mapped`` (relaxed rows mapped) and ``skipped`` (names of
         rows left out as unmappable).
     """
-    import ase.db
 
     if "://" not in db_path and not Path(db_path).is_file():
         raise DataFileNotFoundError(f"file '{db_path}' does not exist")

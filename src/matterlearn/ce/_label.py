@@ -57,7 +57,6 @@ def label_database(db_path: str, calculator: str = "emt", relax: bool = False,
     dict
         ``labelled``, ``skipped`` (already labelled), ``total``.
     """
-    import ase.db
 
     from ..data._frames import read_frames  # validates that the database can be read
 

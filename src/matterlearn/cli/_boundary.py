@@ -15,7 +15,6 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -184,8 +183,3 @@ class Outputs:
         else:
             self.discard()
 
-
-@contextlib.contextmanager
-def staged(outs: Outputs, dest: Path | None) -> Iterator[Path | None]:
-    """``with staged(outs, dest) as tmp``: the staged path, or None when ``dest`` is None."""
-    yield None if dest is None else outs.stage(dest)
