@@ -82,11 +82,17 @@ def run(
     species = ce.cluster_space.species
     if ensemble == "canonical":
         atoms = set_composition(atoms, species, comp, seed)
+    per = sweeps + equilibration
+
+    def tick(done: int, total: int) -> None:  # sweeps done, of all temperatures
+        k = min(done // per, len(temps) - 1)
+        bar.update(task, completed=done, total=total,
+                   description=f"at {temps[k]:.0f} K ({k + 1} of {len(temps)} temperatures)")
+
     with _scan_progress("Monte Carlo sweeps") as bar:
-        task = bar.add_task("", total=len(temps))
+        task = bar.add_task("", total=len(temps) * per)
         result = temperature_scan(ce, atoms, temps, sweeps, equilibration, ensemble,
-                                  _pairs(mu, "--mu"), seed,
-                                  lambda d, t: bar.update(task, completed=d, total=t))
+                                  _pairs(mu, "--mu"), seed, tick)
     final = result.pop("final_structure")
     with outs:
         if out is not None:

@@ -89,7 +89,8 @@ def train(
 
         pot, history = train_mtp(frames, level=level, cutoff=cutoff, weights=w, valid=vframes, max_iter=max_iter,
                                  time_limit=time_limit, seed=seed, checkpoint=checkpoint, resume=resume,
-                                 callback=show)
+                                 callback=show,
+                                 on_iteration=lambda n: bar.update(task, completed=min(n, max(max_iter, 1))))
     payload: dict[str, Any] = {"model": model, "level": level, "n_frames": len(frames), "history": history,
                                "train": {k: v for k, v in error_report(pot, frames).items() if k != "by_config_type"}}
     if vframes:

@@ -301,6 +301,7 @@ def train_mtp(
     checkpoint: str | os.PathLike[str] | None = None,
     resume: bool = False,
     callback: Callable[[dict[str, Any]], None] | None = None,
+    on_iteration: Callable[[int], None] | None = None,
 ) -> tuple[MomentTensorPotential, list[dict[str, Any]]]:
     """Fit a moment tensor potential.
 
@@ -343,7 +344,9 @@ def train_mtp(
     checkpoint : path, optional
         Write the potential there after every linear solve; with ``resume`` start from it.
     callback : callable, optional
-        Called with each history record (for progress bars).
+        Called with each history record (after each full linear solve).
+    on_iteration : callable, optional
+        Called with the number of L-BFGS iterations done, after each one (for progress bars).
 
     Returns
     -------
@@ -436,7 +439,12 @@ def train_mtp(
             loss, gc, gx, gr = loss_and_gradient(pot, ndata, w)
             return loss, np.concatenate([gc.ravel(), gx / x_scale, gr])
 
-        def stop(_: np.ndarray) -> None:
+        iterations = [done]  # L-BFGS iterations so far, counted as they happen
+
+        def stop(_: np.ndarray, iterations: list[int] = iterations) -> None:
+            iterations[0] += 1
+            if on_iteration is not None:
+                on_iteration(iterations[0])
             if deadline is not None and time.perf_counter() > deadline:
                 raise StopIteration
 
