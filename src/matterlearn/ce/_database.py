@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +72,14 @@ def builtin_prim(lattice: str, species: Sequence[str], a: float | None = None,
 def enumerate_to_database(prim: Atoms, chemical_symbols: Sequence[str] | Sequence[Sequence[str]],
                           max_atoms: int, db_path: str | os.PathLike[str],
                           concentration_restrictions: Mapping[str, tuple[float, float]] | None = None,
-                          max_structures: int = MAX_STRUCTURES) -> int:
+                          max_structures: int = MAX_STRUCTURES,
+                          progress: Callable[[int], None] | None = None) -> int:
     """Write every derivative structure with up to ``max_atoms`` sites to a new ASE database.
 
     The database's metadata records the primitive cell and species, so that ``ce fit`` needs
     nothing else. Written atomically; an existing file is refused, and so is a request whose
     count of structures surely exceeds ``max_structures`` (checked before any is made).
+    ``progress(n)`` is called with the number written so far, every 100 structures.
     """
     import ase.db
 
@@ -109,6 +111,8 @@ def enumerate_to_database(prim: Atoms, chemical_symbols: Sequence[str] | Sequenc
                 db.write(atoms, config_id=k, n_cells=atoms.info["n_cells"],
                          supercell=atoms.info["supercell"], composition=atoms.get_chemical_formula())
                 n += 1
+                if progress is not None and n % 100 == 0:
+                    progress(n)
         db.metadata = {"matterlearn": "ce enumerate", "prim": _prim_dict(prim),
                        "chemical_symbols": cs_species, "max_atoms": int(max_atoms),
                        "concentration_restrictions": dict(concentration_restrictions or {})}

@@ -99,8 +99,10 @@ def enumerate_(
         dest = outs.file(db, "--db")
         if dest is not None and dest.exists():
             raise ParameterError(f"'{db}' exists; choose a new --db (labels are never overwritten)")
-        n = enumerate_to_database(p, sp, max_atoms, outs.stage(dest), limits or None,  # type: ignore[arg-type]
-                                  max_structures)
+        with _progress("enumerating") as bar:
+            task = bar.add_task("structures", total=None)
+            n = enumerate_to_database(p, sp, max_atoms, outs.stage(dest), limits or None,  # type: ignore[arg-type]
+                                      max_structures, lambda k: bar.update(task, completed=k))
     typer.echo(f"wrote {n} structures with up to {max_atoms} sites to {db}")
 
 

@@ -92,6 +92,8 @@ class LineProgress:
             text += f": {done:,.0f}/{total:,.0f}, elapsed {_clock(elapsed)}"
             if 0 < done < total:
                 text += f", about {_clock(elapsed * (total - done) / done)} left"
+        elif t["completed"]:
+            text += f": {t['completed']:,.0f} so far, elapsed {_clock(elapsed)}"
         else:
             text += f": elapsed {_clock(elapsed)}"
         sys.stderr.write(text + "\n")
