@@ -7,6 +7,7 @@ import spglib
 
 
 @pytest.mark.slow
+@pytest.mark.emt_long  # 631 relaxations: 45-60 min on one core with ASE 3.29 (`make test-emt`)
 def test_aucu_emt_up_to_8_atoms(tmp_path: Path) -> None:
     from matterlearn.ce import (
         ClusterSpace,
