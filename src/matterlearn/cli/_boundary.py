@@ -18,13 +18,15 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
+from ..data._frames import (
+    _URL_PREFIXES as _URLS,  # the one list of database URL schemes
+)
 from ..errors import OutputLocationError
 
 __all__ = ["Outputs", "check_file_location", "check_folder_location", "interrupt_note",
            "set_interrupt_note"]
 
 _interrupt_note: list[str] = []
-_URLS = ("postgresql://", "postgres://", "mysql://", "mariadb://")
 
 
 def set_interrupt_note(text: str) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from ..data._keys import ENERGY_KEY
 from ._boundary import Outputs, set_interrupt_note
+from ._progress import progress
 
 ce_app = typer.Typer(help="Cluster expansions: enumerate, label, fit, predict, ground states.",
                      no_args_is_help=True)
@@ -42,12 +43,6 @@ def _prim(prim: str | None, species: list[str] | None, a: float | None, c: float
 
 def _write_json(outs: Outputs, path: Path | None, payload: dict[str, Any]) -> None:
     outs.write_text(path, json.dumps(payload, indent=2) + "\n")
-
-
-def _progress(description: str):  # type: ignore[no-untyped-def]
-    from ._progress import progress
-
-    return progress(description)
 
 
 def _cutoffs(text: str) -> list[float]:
@@ -99,7 +94,7 @@ def enumerate_(
         dest = outs.file(db, "--db")
         if dest is not None and dest.exists():
             raise ParameterError(f"'{db}' exists; choose a new --db (labels are never overwritten)")
-        with _progress("enumerating") as bar:
+        with progress("enumerating") as bar:
             task = bar.add_task("structures", total=None)
             n = enumerate_to_database(p, sp, max_atoms, outs.stage(dest), limits or None,  # type: ignore[arg-type]
                                       max_structures, lambda k: bar.update(task, completed=k))
@@ -126,7 +121,7 @@ def label(
                        f"again to label the rest")
     client = _client(workers, scheduler)
     try:
-        with _progress("labelling") as bar:
+        with progress("labelling") as bar:
             task = bar.add_task("", total=None)
             result = label_database(db, calculator, relax, fmax, steps, client,
                                     lambda d, t: bar.update(task, completed=d, total=t))
@@ -187,7 +182,7 @@ def fit(
         typer.echo(f"left out {len(info['skipped'])} rows that relaxed off the lattice: "
                    + ", ".join(info["skipped"][:10]) + (" ..." if len(info["skipped"]) > 10 else ""),
                    err=True)
-    with _progress("cross-validation") as bar:
+    with progress("cross-validation") as bar:
         task = bar.add_task("", total=None)
         result = fit_cluster_expansion(cs, structures, energies, method, cv_method, cv, seed,
                                        hull_constraints,

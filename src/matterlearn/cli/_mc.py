@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ._boundary import Outputs
+from ._progress import progress
 
 mc_app = typer.Typer(help="Monte Carlo on cluster expansions.", no_args_is_help=True)
 
@@ -89,7 +90,7 @@ def run(
         bar.update(task, completed=done, total=total,
                    description=f"at {temps[k]:.0f} K ({k + 1} of {len(temps)} temperatures)")
 
-    with _scan_progress("Monte Carlo sweeps") as bar:
+    with progress("Monte Carlo sweeps") as bar:
         task = bar.add_task("", total=len(temps) * per)
         result = temperature_scan(ce, atoms, temps, sweeps, equilibration, ensemble,
                                   _pairs(mu, "--mu"), seed, tick)
@@ -122,12 +123,6 @@ def _check_sweeps(sweeps: int, equilibration: int) -> None:
     if sweeps < 1 or equilibration < 0:
         raise ParameterError(f"--sweeps {sweeps} --equilibration {equilibration}: give at least one "
                              f"sampled sweep and no negative equilibration")
-
-
-def _scan_progress(description: str):  # type: ignore[no-untyped-def]
-    from ._progress import progress
-
-    return progress(description)
 
 
 def _json_default(obj: Any) -> Any:
@@ -196,7 +191,7 @@ def phase_diagram_cmd(
     atoms = make_supercell(ce, repeat)
     client = _client(workers, scheduler)
     try:
-        with _scan_progress("phase diagram, chemical potential") as bar:
+        with progress("phase diagram, chemical potential") as bar:
             task = bar.add_task("", total=len(dmus))
             result = phase_diagram(ce, atoms, species, dmus, temps, sweeps, equilibration, seed,
                                    client, lambda d, t: bar.update(task, completed=d, total=t))
@@ -249,7 +244,7 @@ def kmc(
     atoms = set_composition(atoms, species, comp, seed)
     sim = KineticMonteCarlo(ce, atoms, temperature, _pairs(barriers, "--barriers"),
                             attempt_frequency, seed)
-    with _scan_progress("kinetic Monte Carlo") as bar:
+    with progress("kinetic Monte Carlo") as bar:
         task = bar.add_task(f"{hops:,} hops", total=None)
         r = sim.run(hops)
         bar.update(task, total=1, completed=1)
