@@ -21,7 +21,7 @@ install: $(STAMP)
 # last step checks that what is installed is exactly what the lock says.
 $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) pip setuptools
+	$(PIP) pip setuptools pybind11
 	$(PIP) torch
 	$(PIP) --no-build-isolation -e ".[all,dev]"
 	$(PY) tools/check_lock.py $(LOCK)

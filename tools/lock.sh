@@ -11,9 +11,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$PYTHON" -m venv "$tmp/venv"
 pip="$tmp/venv/bin/python -m pip"
-$pip install --quiet --upgrade pip setuptools
+# build tools first: the project and the sdists among its dependencies (icet: pybind11) are built
+# without build isolation, as `make install` builds them, so the build tools are pinned too
+$pip install --quiet --upgrade pip setuptools pybind11
 $pip install --quiet "$TORCH"
-$pip install --quiet ".[all,dev]"
+$pip install --quiet --no-build-isolation ".[all,dev]"
 {
   echo "# The lock: every package pinned, as pip's resolver chose them on $(date -u +%Y-%m-%d)"
   echo "# for $("$tmp/venv/bin/python" -c 'import platform,sys; print(f"Python {sys.version.split()[0]} on {platform.machine()} Linux")')."
