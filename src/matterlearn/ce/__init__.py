@@ -18,6 +18,7 @@ from ._ground import GroundStates, HullComparison, compare_hulls, ground_state_s
 from ._hull import BinaryHull, binary_hull, mixing_energy_per_atom
 from ._label import calculator_factory, label_database, label_structure
 from ._mapping import MappedStructure, map_structure
+from ._select import cutoff_candidates, neighbour_shells, select_cutoffs
 from ._space import ClusterSpace, LatticeMappingError, Orbit, SpeciesError
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "BinaryHull", "binary_hull", "mixing_energy_per_atom",
     "calculator_factory", "label_structure", "label_database",
     "builtin_prim", "database_recipe", "enumerate_to_database", "training_set",
+    "cutoff_candidates", "neighbour_shells", "select_cutoffs",
 ]

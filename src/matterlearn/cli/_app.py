@@ -15,6 +15,7 @@ from ._datasets import datasets_app
 from ._mc import mc_app
 from ._mlip import mlip_app
 from ._regress import regress_app
+from ._workflow import workflow_app
 
 app = typer.Typer(
     name="matterlearn",
@@ -30,6 +31,7 @@ app.add_typer(ce_app, name="ce")
 app.add_typer(mc_app, name="mc")
 app.add_typer(regress_app, name="regress")
 app.add_typer(mlip_app, name="mlip")
+app.add_typer(workflow_app, name="workflow")
 
 
 def _version(value: bool) -> None:

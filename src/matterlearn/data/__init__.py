@@ -8,7 +8,13 @@ are formula strings, with :func:`composition_matrix` for the dense form.
 from ._atomic import atomic_path, atomic_write_text
 from ._composition import N_ELEMENTS, composition_matrix, parse_formula, reduced_formula
 from ._frames import frame_format, read_frames, read_structure, validate_frame, write_frames
-from ._labelling import calculator_factory, label_frames, label_structure
+from ._labelling import (
+    CountingCalculator,
+    calculator_factory,
+    label_frames,
+    label_structure,
+    relax_structure,
+)
 from ._keys import CONFIG_TYPE_KEY, ENERGY_KEY, FORCES_KEY, LABELS, STRESS_KEY, LabelSpec
 from ._tables import INPUT_COLUMNS, CompositionTable, read_table, write_table
 from .splits import (
@@ -21,7 +27,9 @@ from .splits import (
 
 __all__ = [
     "calculator_factory",
+    "CountingCalculator",
     "label_frames",
+    "relax_structure",
     "label_structure",
     "atomic_path", "atomic_write_text",
     "N_ELEMENTS", "composition_matrix", "parse_formula", "reduced_formula",

@@ -73,7 +73,7 @@ def label_with_emt(atoms: Atoms, relax: bool = False, fmax: float = 0.01,
                    max_steps: int = 200) -> Atoms:
     """Label a copy of ``atoms`` with EMT energy, forces and stress (optionally relaxed first).
 
-    Relaxation moves atoms and the cell (ASE's FrechetCellFilter with FIRE) until the largest
+    Relaxation moves atoms and the cell (:func:`~matterlearn.data.relax_structure`) until the largest
     force is below ``fmax`` (eV/Å) or ``max_steps`` is reached; the flag ``relaxed`` in ``info``
     says which. The input is never modified.
     """
@@ -82,11 +82,9 @@ def label_with_emt(atoms: Atoms, relax: bool = False, fmax: float = 0.01,
     a = atoms.copy()
     a.calc = EMT()
     if relax:
-        from ase.filters import FrechetCellFilter
-        from ase.optimize import FIRE
+        from ..data import relax_structure
 
-        opt = FIRE(FrechetCellFilter(a), logfile=None)
-        converged = bool(opt.run(fmax=fmax, steps=max_steps))
+        a, converged, _ = relax_structure(a, a.calc, fmax, max_steps)
         a.info["relaxed"] = converged
     a.info[ENERGY_KEY] = float(a.get_potential_energy())
     a.arrays[FORCES_KEY] = np.array(a.get_forces())

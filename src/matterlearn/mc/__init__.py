@@ -16,6 +16,16 @@ from ._analysis import (
     warren_cowley,
 )
 from ._ensembles import KB, CanonicalEnsemble, RunData, SemiGrandCanonicalEnsemble
+from ._free_energy import (
+    canonical_branch,
+    canonical_transition,
+    crossing,
+    integrate_chemical_potential,
+    integrate_temperature,
+    phase_boundaries,
+    sgc_mu_branch,
+    sgc_temperature_branch,
+)
 from ._kmc import KineticMonteCarlo, KMCResult
 from ._phase import anneal, phase_diagram, sgc_scan
 from ._scan import parse_temperatures, set_composition, supercell, temperature_scan
@@ -26,4 +36,6 @@ __all__ = ["KB", "KineticMonteCarlo", "KMCResult", "anneal", "phase_diagram", "s
            "sublattice_order", "transition_temperature", "autocorrelation_time",
            "equilibration_index", "parse_temperatures", "set_composition",
            "supercell", "temperature_scan", "LatticeGrid", "lattice_grid", "long_range_order",
-           "order_transition_temperature"]
+           "order_transition_temperature", "canonical_branch", "canonical_transition", "crossing",
+           "integrate_chemical_potential", "integrate_temperature", "phase_boundaries",
+           "sgc_mu_branch", "sgc_temperature_branch"]

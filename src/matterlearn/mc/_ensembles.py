@@ -298,6 +298,25 @@ class SemiGrandCanonicalEnsemble(_Ensemble):
         self.mu = np.array([self.chemical_potentials[n] for n in names]
                            + [0.0] * (self.system.base - len(names)))
 
+    def set_chemical_potentials(self, chemical_potentials: Mapping[str, float]) -> None:
+        """Change the chemical potentials (eV) between runs, keeping the configuration (scans
+        along the chemical potential)."""
+        names = self.system.species[int(self.active[0])]
+        unknown = set(chemical_potentials) - set(names)
+        if unknown:
+            raise ParameterError(f"chemical potentials for species not on the lattice: {sorted(unknown)}")
+        self.chemical_potentials = {n: float(chemical_potentials.get(n, 0.0)) for n in names}
+        self.mu = np.array([self.chemical_potentials[n] for n in names]
+                           + [0.0] * (self.system.base - len(names)))
+
+    def set_occupation(self, occupation: np.ndarray) -> None:
+        """Replace the configuration (species index per site), e.g. to start from a snapshot."""
+        occ = np.asarray(occupation, dtype=np.int32)
+        if occ.shape != self.occupation.shape:
+            raise ParameterError(f"occupation of {occ.shape[0]} sites for a supercell of {self.n_sites}")
+        self.occupation = occ.copy()
+        self.energy = self.calculate_total()
+
     def _parameters(self) -> dict[str, Any]:
         return {**super()._parameters(), "chemical_potentials": self.chemical_potentials}
 

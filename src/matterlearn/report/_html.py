@@ -44,12 +44,25 @@ class HTMLReport:
         Title of the page.
     """
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, toc: bool = False) -> None:
         self.title = title
+        self.toc = toc
         self._parts: list[str] = []
+        self._sections: list[tuple[str, str]] = []
 
-    def heading(self, text: str, level: int = 2) -> None:
-        self._parts.append(f"<h{level}>{html.escape(text)}</h{level}>")
+    def heading(self, text: str, level: int = 2) -> str:
+        """A section heading with an anchor (its id, returned); level-2 headings make the table of
+        contents."""
+        import re
+
+        base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+        anchor, n = base, 2
+        taken = {a for a, _ in self._sections}
+        while anchor in taken:
+            anchor, n = f"{base}-{n}", n + 1
+        self._sections.append((anchor, text if level == 2 else ""))
+        self._parts.append(f'<h{level} id="{anchor}">{html.escape(text)}</h{level}>')
+        return anchor
 
     def paragraph(self, text: str, kind: str = "") -> None:
         """A paragraph; ``kind`` is ``""``, ``"note"`` or ``"warn"``."""
@@ -85,12 +98,17 @@ class HTMLReport:
         from .. import __version__
 
         stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        nav = ""
+        if self.toc:
+            items = "".join(f'<li><a href="#{a}">{html.escape(t)}</a></li>'
+                            for a, t in self._sections if t)
+            nav = f'<nav id="contents"><h2>Contents</h2><ol>{items}</ol></nav>'
         return (
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
             f"<h1>{html.escape(self.title)}</h1>"
             f"<p class=\"note\">matterlearn {__version__}, generated {stamp}.</p>"
-            + "\n".join(self._parts) + "</body></html>"
+            + nav + "\n".join(self._parts) + "</body></html>"
         )
 
     def write(self, path: str | os.PathLike[str]) -> None:

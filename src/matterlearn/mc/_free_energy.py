@@ -1,0 +1,294 @@
+"""Free energies by thermodynamic integration of Monte Carlo runs, and the phase boundaries and
+order-disorder temperatures they locate.
+
+Each phase is followed on a branch of its own: started in that phase and carried along the
+temperature or the chemical potential while it stays (meta)stable. Its free energy comes from an
+exactly known reference by integration along the branch,
+
+* along the temperature, ``d(beta phi)/d beta = <H>`` (``H = E - mu N_s`` per site in the
+  semi-grand-canonical ensemble, ``E`` in the canonical one),
+* along the chemical potential at fixed temperature, ``d phi/d mu = -x``,
+
+with the references: an ordered ground state at low temperature (``phi = E0 - mu x0``), the
+infinite temperature (``beta phi = -ln n`` for ``n`` species per site in the semi-grand ensemble,
+``-s_ideal(x)`` at fixed composition) and the dilute limits of the terminal solutions. Where two
+branches' free energies cross, the phases coexist: the crossing gives the transition
+temperature or the chemical potential of coexistence, and the two branches' compositions there
+the edges of the two-phase region. Unlike a composition jump on heating or cooling, the crossing
+does not depend on how long a metastable phase survives, so it lies inside the hysteresis.
+
+References
+----------
+A. van de Walle and M. Asta, Modelling Simul. Mater. Sci. Eng. 10, 521 (2002),
+doi:10.1088/0965-0393/10/5/304.
+D. Frenkel and B. Smit, *Understanding Molecular Simulation*, 2nd ed. (Academic Press, 2002),
+ch. 7.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from ase import Atoms
+
+from ..ce import ClusterExpansion
+from ..errors import ParameterError
+from ._ensembles import KB, CanonicalEnsemble, SemiGrandCanonicalEnsemble
+
+__all__ = ["integrate_temperature", "integrate_chemical_potential", "sgc_temperature_branch",
+           "sgc_mu_branch", "canonical_branch", "crossing", "canonical_transition",
+           "phase_boundaries"]
+
+
+def integrate_temperature(temperatures: Sequence[float], enthalpy: Sequence[float],
+                          beta_phi_start: float) -> np.ndarray:
+    """Free energy per site along a run in temperature (eV/site).
+
+    ``beta phi(beta) = beta_0 phi_0 + int_{beta_0}^{beta} <H> d beta'`` by the trapezoidal rule
+    in ``beta = 1/kT``. ``temperatures`` (K, ``inf`` allowed for the first) in the order of the
+    run; ``enthalpy`` the mean ``<H>`` per site at each (eV); ``beta_phi_start`` the
+    dimensionless ``beta phi`` at the first temperature.
+    """
+    t = np.asarray(temperatures, dtype=float)
+    h = np.asarray(enthalpy, dtype=float)
+    if t.shape != h.shape or t.ndim != 1 or len(t) < 1:
+        raise ParameterError("one enthalpy per temperature is needed")
+    beta = np.where(np.isinf(t), 0.0, 1.0 / (KB * np.where(np.isinf(t), 1.0, t)))
+    bphi = beta_phi_start + np.concatenate([[0.0], np.cumsum(0.5 * (h[1:] + h[:-1]) * np.diff(beta))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(beta > 0, bphi / np.where(beta > 0, beta, 1.0), np.nan)
+
+
+def integrate_chemical_potential(mu: Sequence[float], x: Sequence[float], phi_start: float) -> np.ndarray:
+    """Free energy per site along a scan in chemical potential at fixed temperature:
+    ``phi(mu) = phi_0 - int_{mu_0}^{mu} x d mu'`` (trapezoidal), ``mu`` in the order of the scan."""
+    m = np.asarray(mu, dtype=float)
+    c = np.asarray(x, dtype=float)
+    if m.shape != c.shape or m.ndim != 1 or len(m) < 1:
+        raise ParameterError("one composition per chemical potential is needed")
+    return phi_start - np.concatenate([[0.0], np.cumsum(0.5 * (c[1:] + c[:-1]) * np.diff(m))])
+
+
+def _sgc(expansion: ClusterExpansion, structure: Atoms, species: str, temperature: float, mu: float,
+         seed: int) -> SemiGrandCanonicalEnsemble:
+    return SemiGrandCanonicalEnsemble(expansion, structure, temperature, {species: mu}, seed=seed)
+
+
+def _sample(ens: Any, species_index: int, sweeps: int, equilibration: int,
+            species_mu: float) -> tuple[float, float, float]:
+    """Mean composition, mean energy per site and mean ``H = E - mu N_s`` per site."""
+    act = ens.active
+    data = ens.run(sweeps, equilibration=equilibration,
+                   observers={"x": lambda e: {"": float(np.mean(e.occupation[act] == species_index))}})
+    x = float(np.mean(data.observations["x"]))
+    e = float(np.mean(data.energy) / ens.n_sites)
+    # per site of the supercell: the composition is per active site
+    return x, e, e - species_mu * x * len(act) / ens.n_sites
+
+
+def _species_index(ens: Any, species: str) -> int:
+    names = ens.system.species[int(ens.active[0])]
+    if species not in names:
+        raise ParameterError(f"unknown species {species!r}; the lattice has {', '.join(names)}")
+    return list(names).index(species)
+
+
+def sgc_temperature_branch(expansion: ClusterExpansion, structure: Atoms, species: str, mu: float,
+                           temperatures: Sequence[float], sweeps: int, equilibration: int,
+                           seed: int = 0) -> dict[str, Any]:
+    """One phase carried through ``temperatures`` (in that order) at a fixed chemical potential
+    ``mu`` of ``species`` (semi-grand canonical), starting from ``structure``.
+
+    Returns ``temperatures``, ``x`` (fraction of ``species`` on the active sites), ``energy`` and
+    ``enthalpy`` (``E - mu N_s``, eV per site), and ``occupations`` (the configuration after
+    each temperature, species index per site, for branches that start there).
+    """
+    temps = [float(t) for t in temperatures]
+    ens = _sgc(expansion, structure, species, temps[0], mu, seed)
+    k = _species_index(ens, species)
+    xs, es, hs, occs = [], [], [], []
+    for t in temps:
+        ens.temperature = t
+        x, e, h = _sample(ens, k, sweeps, equilibration, mu)
+        xs.append(x)
+        es.append(e)
+        hs.append(h)
+        occs.append(ens.occupation.copy())
+    return {"mu": float(mu), "temperatures": temps, "x": xs, "energy": es, "enthalpy": hs,
+            "occupations": occs}
+
+
+def sgc_mu_branch(expansion: ClusterExpansion, structure: Atoms, species: str, temperature: float,
+                  mus: Sequence[float], sweeps: int, equilibration: int, seed: int = 0,
+                  occupation: np.ndarray | None = None, jump: float = 0.08,
+                  after_jump: int = 2) -> dict[str, Any]:
+    """One phase carried along the chemical potentials ``mus`` (in that order) at fixed
+    ``temperature``, from ``structure`` (or ``occupation`` on it).
+
+    The branch stops ``after_jump`` points after the composition first jumps by more than
+    ``jump`` between neighbouring points: there the phase has left its (meta)stability. Returns
+    ``mu``, ``x``, ``energy`` (eV/site) and ``jump_index`` (the first point past the jump, or
+    None).
+    """
+    mus = [float(m) for m in mus]
+    ens = _sgc(expansion, structure, species, temperature, mus[0], seed)
+    if occupation is not None:
+        ens.set_occupation(occupation)
+    k = _species_index(ens, species)
+    xs, es, jump_at = [], [], None
+    for n, m in enumerate(mus):
+        ens.set_chemical_potentials({species: m})
+        x, e, _ = _sample(ens, k, sweeps, equilibration, m)
+        xs.append(x)
+        es.append(e)
+        if jump_at is None and n and abs(x - xs[-2]) > jump:
+            jump_at = n
+        if jump_at is not None and n >= jump_at + after_jump:
+            break
+    return {"temperature": float(temperature), "mu": mus[:len(xs)], "x": xs, "energy": es,
+            "jump_index": jump_at}
+
+
+def canonical_branch(expansion: ClusterExpansion, structure: Atoms, temperatures: Sequence[float],
+                     sweeps: int, equilibration: int, seed: int = 0) -> dict[str, Any]:
+    """Mean energy per site (eV) along ``temperatures`` at the fixed composition of
+    ``structure``, carrying the configuration (``inf`` allowed: an infinite-temperature sample
+    is a random shuffle)."""
+    temps = [float(t) for t in temperatures]
+    first = temps[0] if np.isfinite(temps[0]) else 1e9
+    ens = CanonicalEnsemble(expansion, structure, first, seed=seed)
+    es = []
+    for t in temps:
+        ens.temperature = t if np.isfinite(t) else 1e9
+        data = ens.run(sweeps, equilibration=equilibration)
+        es.append(float(np.mean(data.energy) / ens.n_sites))
+    return {"temperatures": temps, "energy": es}
+
+
+def crossing(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
+    """The first ``x`` where ``a - b`` changes sign (linear interpolation), or None."""
+    d = np.asarray(a, float) - np.asarray(b, float)
+    ok = np.isfinite(d)
+    xs, d = np.asarray(x, float)[ok], d[ok]
+    for k in range(len(d) - 1):
+        if d[k] == 0:
+            return float(xs[k])
+        if d[k] * d[k + 1] < 0:
+            return float(xs[k] + (xs[k + 1] - xs[k]) * d[k] / (d[k] - d[k + 1]))
+    return None
+
+
+def _ideal_entropy(fractions: Sequence[float]) -> float:
+    f = np.asarray([c for c in fractions if c > 0], dtype=float)
+    return float(-(f * np.log(f)).sum())
+
+
+def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], ground_energy: float,
+                         fractions: Sequence[float], active_fraction: float = 1.0) -> dict[str, Any]:
+    """The order-disorder temperature at fixed composition where the free energies of the
+    ordered and the disordered branch cross.
+
+    Parameters
+    ----------
+    ordered : dict
+        :func:`canonical_branch` heated from the ordered ground state, lowest temperature first.
+    disordered : dict
+        :func:`canonical_branch` cooled from infinite temperature (first temperature ``inf``).
+    ground_energy : float
+        Energy per site of the ordered ground state (eV): ``phi`` at the lowest temperature.
+    fractions : sequence of float
+        Site fractions of the species on the active sites (the ideal entropy at ``beta = 0``).
+    active_fraction : float
+        Fraction of the supercell's sites that are active.
+
+    Returns
+    -------
+    dict
+        ``temperature`` (K, None when the branches do not cross in the range run),
+        ``free_energy_ordered`` and ``free_energy_disordered`` (eV/site) on each branch's
+        temperatures.
+    """
+    t_o = np.asarray(ordered["temperatures"], float)
+    t_d = np.asarray(disordered["temperatures"], float)
+    if not np.isinf(t_d[0]):
+        raise ParameterError("the disordered branch must start at infinite temperature")
+    f_o = integrate_temperature(t_o, ordered["energy"], ground_energy / (KB * t_o[0]))
+    f_d = integrate_temperature(t_d, disordered["energy"], -active_fraction * _ideal_entropy(fractions))
+    # compare on the common finite temperatures
+    common = np.intersect1d(t_o[np.isfinite(t_o)], t_d[np.isfinite(t_d)])
+    fo = np.interp(common, t_o, f_o)
+    order = np.argsort(t_d)
+    fd = np.interp(common, t_d[order], f_d[order])
+    tc = crossing(common, fo, fd)
+    return {"temperature": tc, "temperatures": common.tolist(),
+            "free_energy_ordered": fo.tolist(), "free_energy_disordered": fd.tolist()}
+
+
+def phase_boundaries(branches: Sequence[dict[str, Any]], min_gap: float = 0.02) -> list[dict[str, Any]]:
+    """Coexistence at one temperature from the free energies of the phases' branches.
+
+    Parameters
+    ----------
+    branches : sequence of dict
+        Each with ``phase`` (a label), ``mu``, ``x`` and ``phi`` (eV/site) on the points where
+        that phase held (before any jump), ``mu`` increasing.
+    min_gap : float
+        Compositions closer than this at a crossing are one phase changing continuously, not a
+        two-phase region.
+
+    Returns
+    -------
+    list of dict
+        One per two-phase region, by increasing ``mu``: ``mu`` of coexistence, ``phases``
+        (low-x phase, high-x phase), ``x_low``, ``x_high``, and ``hysteresis``: the chemical
+        potentials where the low-x phase's branch, scanned upward, and the high-x phase's
+        branch, scanned downward, actually left their phases (``mu_up_jump``, ``mu_down_jump``,
+        None when the branch did not jump within the scan) and ``inside`` (the coexistence
+        potential lies between them).
+    """
+    grid = np.unique(np.concatenate([np.asarray(b["mu"], float) for b in branches]))
+    phi = np.full((len(branches), len(grid)), np.inf)
+    xs = np.full((len(branches), len(grid)), np.nan)
+    for k, b in enumerate(branches):
+        idx = np.searchsorted(grid, np.asarray(b["mu"], float))
+        phi[k, idx] = b["phi"]
+        xs[k, idx] = b["x"]
+    best = np.argmin(phi, axis=0)
+    out: list[dict[str, Any]] = []
+    for j in range(len(grid) - 1):
+        a, c = int(best[j]), int(best[j + 1])
+        if a == c or not (np.isfinite(phi[a, j]) and np.isfinite(phi[c, j + 1])):
+            continue
+        la, lc = branches[a]["phase"], branches[c]["phase"]
+        if la == lc:
+            continue
+        # crossing of the two branches between the grid points (each extrapolated linearly
+        # where it does not reach)
+        def line(k: int) -> tuple[float, float]:
+            m = np.asarray(branches[k]["mu"], float)
+            p = np.asarray(branches[k]["phi"], float)
+            near = np.argsort(np.abs(m - 0.5 * (grid[j] + grid[j + 1])))[:2]
+            if len(near) < 2 or m[near[0]] == m[near[1]]:
+                return 0.0, float(p[near[0]])
+            s = (p[near[1]] - p[near[0]]) / (m[near[1]] - m[near[0]])
+            return float(s), float(p[near[0]] - s * m[near[0]])
+
+        (sa, ia), (sc, ic) = line(a), line(c)
+        mu_star = float((ic - ia) / (sa - sc)) if sa != sc else float(0.5 * (grid[j] + grid[j + 1]))
+        mu_star = float(np.clip(mu_star, grid[j], grid[j + 1]))
+
+        def x_at(k: int) -> float:
+            m = np.asarray(branches[k]["mu"], float)
+            return float(np.interp(mu_star, m, np.asarray(branches[k]["x"], float)))
+
+        xa, xc = x_at(a), x_at(c)
+        if abs(xc - xa) < min_gap:
+            continue
+        up = branches[a].get("jump_up_mu")
+        down = branches[c].get("jump_down_mu")
+        inside = (up is None or mu_star <= up + 1e-12) and (down is None or mu_star >= down - 1e-12)
+        out.append({"mu": mu_star, "phases": [la, lc], "x_low": min(xa, xc), "x_high": max(xa, xc),
+                    "hysteresis": {"mu_up_jump": up, "mu_down_jump": down, "inside": bool(inside)}})
+    return out
