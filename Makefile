@@ -10,7 +10,7 @@ JOBS   ?= 2
 LOCK   := constraints.txt
 PIP    := $(PY) -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: install lock postgres demo test test-slow test-emt bench clean
+.PHONY: install lock postgres chromium demo test test-slow test-emt bench clean
 
 install: $(STAMP)
 
@@ -37,9 +37,10 @@ demo: install
 test: install
 	$(PY) -m pytest -n $(JOBS) -m "not slow" tests
 
-# the slow step tests ASE databases on a real PostgreSQL server: Debian's package, installed here
-# when missing (as root, e.g. in CI; otherwise run `sudo make postgres` once)
-test-slow: install postgres
+# the slow step tests ASE databases on a real PostgreSQL server and opens the workflow's report
+# in a real browser: Debian's packages, installed here when missing (as root, e.g. in CI;
+# otherwise run `sudo make postgres chromium` once)
+test-slow: install postgres chromium
 	$(PY) -m pytest -n $(JOBS) -m "slow and not emt_long" tests
 
 # the EMT Au-Cu cluster expansion on all 631 relaxed structures up to 8 atoms: most of an hour on
@@ -53,6 +54,13 @@ postgres:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; \
 	else echo "PostgreSQL is missing: run 'sudo make postgres' once" >&2; exit 1; fi
+
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else echo "Chromium is missing: run 'sudo make chromium' once" >&2; exit 1; fi
 
 bench: install
 	$(PY) benchmarks/run_all.py

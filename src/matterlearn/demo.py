@@ -1,7 +1,9 @@
 """The main job on the built-in data: ``matterlearn demo``.
 
 Each stage does real work on real data and adds a section to ``report.html`` and an entry to
-``summary.json``. Stages so far: the datasets (checked against Matbench's own metadata), the
+``summary.json``. The main job comes first: the phase-diagram workflow
+(:mod:`matterlearn.workflows`) on Cu-Au with EMT as the oracle, in its own folder with its own
+report. Then a tour of each pillar: the datasets (checked against Matbench's own metadata), the
 elastic moduli, the Ta-W DFT convex hull, locally generated EMT data for cluster expansions and for
 interatomic potentials, a cluster expansion of EMT Au-Cu and of the Ta-W DFT data, Monte Carlo
 heating and cooling scans of the Au-Cu expansion, and a property-model benchmark on steels. Each
@@ -437,8 +439,41 @@ def _stage_mlip_cu(report: Any, quick: bool, context: dict[str, Any]) -> dict[st
             "md_atom_steps_per_second": float(md["atom_steps_per_second"])}
 
 
+def _stage_workflow(report: Any, quick: bool, context: dict[str, Any]) -> dict[str, Any]:
+    """The main job: calculator -> potential -> cluster expansion -> Monte Carlo -> phase diagram."""
+    from .workflows import WorkflowSettings, phase_diagram_workflow
+
+    folder = Path(context["workflow_dir"])
+    client = context.get("client")
+    summary = phase_diagram_workflow(folder, WorkflowSettings.preset(quick=quick), client=client)
+    mc = summary["stages"]["montecarlo"]
+    report.heading("Main job: the Cu-Au phase diagram from EMT")
+    report.paragraph(
+        f"A moment tensor potential trained by active learning on {summary['oracle_calls']} EMT calls "
+        f"relaxed all {summary['stages']['relax']['n_structures']} fcc Cu-Au structures up to "
+        f"{summary['settings']['max_atoms']} atoms; a cluster expansion with cutoffs chosen by "
+        f"cross-validation (CV RMSE {summary['stages']['expansion']['rmse_cv_meV_per_site']:.2f} "
+        f"meV/site), Monte Carlo and free-energy integration give the phase diagram, in "
+        f"{summary['seconds']:.0f} s. Ground states: "
+        + ", ".join(f"{g['formula']} ({g['spacegroup']})" for g in summary["ground_states"])
+        + ". Order-disorder temperatures: "
+        + ", ".join(f"x(Au) = {k}: {v:.0f} K" if v is not None else f"x(Au) = {k}: none in range"
+                    for k, v in summary["transition_temperatures_K"].items())
+        + f". The full report of the workflow is {folder.name}/report.html."
+    )
+    from .workflows._report import phase_diagram_plot
+
+    report.figure(phase_diagram_plot(mc, "Au"), "Cu-Au phase diagram of the main job.")
+    return {k: summary[k] for k in ("oracle_calls", "oracle_calls_by_stage", "seconds", "ground_states",
+                                    "transition_temperatures_K")} | {
+        "all_inside_hysteresis": mc["all_inside_hysteresis"], "folder": str(folder),
+        "rmse_cv_meV_per_site": summary["stages"]["expansion"]["rmse_cv_meV_per_site"],
+        "recheck_rmse_meV_per_atom": summary["stages"]["relax"]["recheck"].get("energy_rmse_meV_per_atom")}
+
+
 #: The stages, in order: (key, title, function).
 STAGES: list[tuple[str, str, Stage]] = [
+    ("workflow", "main job: Cu-Au phase diagram from EMT", _stage_workflow),
     ("datasets", "bundled datasets", _stage_datasets),
     ("elastic", "elastic moduli", _stage_elastic),
     ("tawo", "Ta-W convex hull", _stage_tawo),
@@ -453,7 +488,8 @@ STAGES: list[tuple[str, str, Stage]] = [
 
 
 def run_demo(out: str | Path = "demo-output", quick: bool = False,
-             on_stage: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+             on_stage: Callable[[str, int, int], None] | None = None,
+             workflow_dir: str | Path | None = None, client: Any = None) -> dict[str, Any]:
     """Run every stage; write ``out/report.html`` and ``out/summary.json``.
 
     Parameters
@@ -465,6 +501,11 @@ def run_demo(out: str | Path = "demo-output", quick: bool = False,
         Smaller generated datasets and no relaxation: a run of seconds, for tests and CI.
     on_stage : callable, optional
         Called as ``on_stage(title, index, total)`` before each stage (progress display).
+    workflow_dir : str or path, optional
+        Run folder of the main job (default ``out/workflow``); written in place, so that an
+        interrupted demo resumes the workflow where it stopped.
+    client : dask.distributed.Client, optional
+        Fan the main job's relaxations and Monte Carlo out over its workers.
 
     Returns
     -------
@@ -474,14 +515,15 @@ def run_demo(out: str | Path = "demo-output", quick: bool = False,
     from .report import HTMLReport
 
     out = Path(out)
-    report = HTMLReport("matterlearn demo")
+    report = HTMLReport("matterlearn demo", toc=True)
     report.paragraph(
         "The main job of matterlearn on its built-in data. "
         + ("Quick mode: smaller generated datasets." if quick else "")
     )
     summary: dict[str, Any] = {"matterlearn_version": __version__, "quick": quick,
                                "stages": {}, "seconds": {}}
-    context: dict[str, Any] = {}
+    context: dict[str, Any] = {"workflow_dir": Path(workflow_dir) if workflow_dir else out / "workflow",
+                               "client": client}
     for k, (key, title, fn) in enumerate(STAGES):
         if on_stage is not None:
             on_stage(title, k, len(STAGES))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -56,13 +56,17 @@ def _root(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("demo-output"),
-    quick: Annotated[bool, typer.Option("--quick", help="Smaller generated data: seconds.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Smaller generated data: minutes.")] = False,
+    workers: Annotated[Optional[int], typer.Option(help="Dask worker processes for the main job "
+                                                        "[default: 2; quick: 0, run here].")] = None,
 ) -> None:
-    """Run the main job on the built-in data; write OUT/report.html and OUT/summary.json."""
+    """Run the main job (the Cu-Au phase diagram from EMT, in OUT/workflow, resumed when
+    interrupted) and a tour of each pillar on the built-in data; write OUT/report.html and
+    OUT/summary.json."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..demo import STAGES, run_demo
-    from ._boundary import Outputs
+    from ._boundary import Outputs, set_interrupt_note
 
     outs = Outputs()
     outs.folder(out, "--out")
@@ -73,7 +77,17 @@ def demo(
         def on_stage(title: str, k: int, total: int) -> None:
             progress.update(task, completed=k, description=f"demo: {title}")
 
-        run_demo(outs.stage(out), quick=quick, on_stage=on_stage)
+        from ._mc import _client
+
+        client = _client((0 if quick else 2) if workers is None else workers, None)
+        set_interrupt_note(f"the main job's finished work is kept in '{out / 'workflow'}'; run the "
+                           "same command again to resume")
+        try:
+            run_demo(outs.stage(out), quick=quick, on_stage=on_stage, workflow_dir=out / "workflow",
+                     client=client)
+        finally:
+            if client is not None:
+                client.close()
         progress.update(task, completed=len(STAGES))
     typer.echo(f"wrote {out / 'report.html'} and {out / 'summary.json'}")
 

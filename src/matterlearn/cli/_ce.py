@@ -134,7 +134,8 @@ def label(
 @ce_app.command()
 def fit(
     db: Annotated[str, typer.Option("--db", help="Labelled ASE database.")],
-    cutoffs: Annotated[str, typer.Option(help="Cutoffs in Å by order: pairs,triplets,...")],
+    cutoffs: Annotated[str, typer.Option(help="Cutoffs in Å by order: pairs,triplets,...; or auto "
+                                              "(chosen by cross-validation over nested candidates).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Cluster expansion to write (JSON).")],
     method: Annotated[str, typer.Option(help="ols, ridge, lasso, ard or ga.")] = "lasso",
     property_key: Annotated[str, typer.Option("--property", help="Energy key of the rows.")] = ENERGY_KEY,
@@ -161,7 +162,8 @@ def fit(
     from ..ce import ClusterSpace, database_recipe, fit_cluster_expansion, training_set
     from ..errors import ParameterError
 
-    cut = _cutoffs(cutoffs)
+    auto = cutoffs.strip().lower() == "auto"
+    cut = None if auto else _cutoffs(cutoffs)
     outs = Outputs()
     outs.file(out, "--out")
     outs.file(json_out, "--json")
@@ -175,9 +177,22 @@ def fit(
         raise ParameterError(
             f"database '{db}' was not made by `ce enumerate`; give --prim and --species"
         )
-    cs = ClusterSpace(p, cut, sp, basis=basis)  # type: ignore[arg-type]
+    selection = None
+    if auto:
+        from ..ce import neighbour_shells, select_cutoffs
+
+        sh = neighbour_shells(p, 2)  # type: ignore[arg-type]
+        cs = ClusterSpace(p, [float(sh[0] + sh[1]) / 2], sp, basis=basis)  # type: ignore[arg-type]
+    else:
+        cs = ClusterSpace(p, cut, sp, basis=basis)  # type: ignore[arg-type]
     structures, energies, names, info = training_set(db, cs, property_key, skip_unmappable,
                                                      max_displacement, max_strain)
+    if auto:
+        with progress("choosing cutoffs") as bar:
+            task = bar.add_task("", total=None)
+            selection = select_cutoffs(p, sp, structures, energies, method=method, n_splits=cv,  # type: ignore[arg-type]
+                                       seed=seed, progress=lambda d, t: bar.update(task, completed=d, total=t))
+        cs = ClusterSpace(p, selection["cutoffs"], sp, basis=basis)  # type: ignore[arg-type]
     if info["skipped"]:
         typer.echo(f"left out {len(info['skipped'])} rows that relaxed off the lattice: "
                    + ", ".join(info["skipped"][:10]) + (" ..." if len(info["skipped"]) > 10 else ""),
@@ -191,6 +206,8 @@ def fit(
                                      max_mapping_displacement=info["max_displacement"])
     summary = {**result.summary(), "database": str(db), "output": str(out),
                "n_mapped_relaxed": info["n_mapped"], "n_skipped_unmappable": len(info["skipped"])}
+    if selection is not None:
+        summary["cutoff_selection"] = selection["table"]
     with outs:
         result.expansion.write(outs.stage(out))
         if report is not None:

@@ -186,7 +186,8 @@ def _ideal_entropy(fractions: Sequence[float]) -> float:
 
 
 def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], ground_energy: float,
-                         fractions: Sequence[float], active_fraction: float = 1.0) -> dict[str, Any]:
+                         fractions: Sequence[float], active_fraction: float = 1.0,
+                         window: tuple[float, float] | None = None) -> dict[str, Any]:
     """The order-disorder temperature at fixed composition where the free energies of the
     ordered and the disordered branch cross.
 
@@ -202,6 +203,11 @@ def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], gr
         Site fractions of the species on the active sites (the ideal entropy at ``beta = 0``).
     active_fraction : float
         Fraction of the supercell's sites that are active.
+    window : (float, float), optional
+        Where each branch still holds its phase: the disordered branch above ``window[0]`` (where
+        it ordered on cooling), the ordered one below ``window[1]`` (where it disordered on
+        heating). The crossing is sought there; outside it a branch has turned into the other
+        phase and its integral no longer belongs to its own phase.
 
     Returns
     -------
@@ -221,8 +227,11 @@ def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], gr
     fo = np.interp(common, t_o, f_o)
     order = np.argsort(t_d)
     fd = np.interp(common, t_d[order], f_d[order])
-    tc = crossing(common, fo, fd)
-    return {"temperature": tc, "temperatures": common.tolist(),
+    keep = np.ones(len(common), bool)
+    if window is not None:
+        keep = (common >= window[0] - 1e-9) & (common <= window[1] + 1e-9)
+    tc = crossing(common[keep], fo[keep], fd[keep]) if keep.sum() >= 2 else None
+    return {"temperature": tc, "temperatures": common.tolist(), "window": list(window) if window else None,
             "free_energy_ordered": fo.tolist(), "free_energy_disordered": fd.tolist()}
 
 

@@ -303,7 +303,6 @@ class _Run:
             sel = select_cutoffs(prim, species, train, np.array(energies), cands, n_splits=s.cv_splits,
                                  seed=s.seed, progress=lambda k, n: self.progress("expansion: cutoffs", k, n))
             RunFolder.write_json(sel_path, sel)
-        cs = ClusterSpace(prim, sel["cutoffs"], species)
         pot = None if potential_result is None else load_potential(potential_result["potential"])
         loop_path = d / "loop.json"
         loop = RunFolder.read_json(loop_path) if loop_path.is_file() else {"added": [], "rounds": []}
@@ -312,13 +311,20 @@ class _Run:
         extra_ideal = [Atoms(a["numbers"], positions=a["ideal_positions"], cell=a["ideal_cell"], pbc=True)
                        for a in loop["added"]]
         calls = int(sum(a.get("oracle_calls", 0) for a in loop["added"]))
+        # the cutoffs by cross-validation, best first (the choice of select_cutoffs leads); the
+        # first whose fit can keep the hull's ground states wins
+        ranked = [sel["cutoffs"]] + [r["cutoffs"] for r in sorted(sel["table"], key=lambda r: r["rmse_cv"])
+                                     if r["cutoffs"] != sel["cutoffs"]]
+        cutoffs = loop.get("cutoffs")
         result = None
         for rnd in range(len(loop["rounds"]), s.gs_rounds + 1):
             self.progress("expansion: ground-state loop", rnd, s.gs_rounds + 1)
             all_s = train + extra_ideal
             all_e = np.array(energies + [a["energy"] for a in loop["added"]])
-            result = fit_cluster_expansion(cs, all_s, all_e, method="lasso", n_splits=s.cv_splits,
-                                           seed=s.seed, constrain_hull=True)
+            result, cutoffs = _fit_keeping_hull(prim, species, all_s, all_e, ranked if cutoffs is None
+                                                else [cutoffs] + ranked, s)
+            loop["cutoffs"] = cutoffs
+            cs = result.expansion.cluster_space
             if rnd == s.gs_rounds:
                 break
             search = ground_state_search(result.expansion, max(1, s.gs_search_atoms // len(prim)))
@@ -365,7 +371,8 @@ class _Run:
                        "positions": a.positions.tolist()})
         RunFolder.write_json(d / "fit.json", {"x": x, "y": result.y, "y_cv": result.y_cv_pred,
                                               "y_fit": result.y_train_pred})
-        return {"expansion": str(ce_path), "cutoffs": sel["cutoffs"], "cutoff_table": sel["table"],
+        return {"expansion": str(ce_path), "cutoffs": cutoffs, "cutoffs_by_cv": sel["cutoffs"],
+                "cutoff_table": sel["table"], "hull_constraints": result.extra.get("hull_constraints", False),
                 "rmse_cv_meV_per_site": result.rmse_cv, "rmse_train_meV_per_site": result.rmse_train,
                 "n_parameters": result.n_parameters, "n_structures": len(all_s),
                 "ground_states": gs, "loop": loop["rounds"], "oracle_calls": calls,
@@ -376,6 +383,24 @@ class _Run:
         from ._thermo import montecarlo
 
         return montecarlo(self, ce_result)
+
+
+def _fit_keeping_hull(prim: Atoms, species: list[str], structures: list[Atoms], energies: np.ndarray,
+                      ranked: list[list[float]], s: WorkflowSettings) -> tuple[Any, list[float]]:
+    """LASSO under ground-state constraints with the first cutoffs of ``ranked`` that can keep
+    the hull; without constraints on the first ones if none can."""
+    from ..ce import ClusterSpace, fit_cluster_expansion
+
+    for cut in ranked:
+        cs = ClusterSpace(prim, cut, species)
+        try:
+            return fit_cluster_expansion(cs, structures, energies, method="lasso", n_splits=s.cv_splits,
+                                         seed=s.seed, constrain_hull=True), list(cut)
+        except ParameterError:
+            log.info("cutoffs %s cannot keep the hull's ground states", cut)
+    cs = ClusterSpace(prim, ranked[0], species)
+    return fit_cluster_expansion(cs, structures, energies, method="lasso", n_splits=s.cv_splits,
+                                 seed=s.seed), list(ranked[0])
 
 
 def check_on_lattice(records: list[dict[str, Any]], n_prim: int, lattice: str,

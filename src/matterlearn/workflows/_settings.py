@@ -67,7 +67,8 @@ class WorkflowSettings:
     mc_repeat: int = 8
     t_low: float = 100.0
     scan_temperatures: tuple[float, ...] = field(default=tuple(float(t) for t in range(150, 1501, 25)))
-    diagram_temperatures: tuple[float, ...] = field(default=tuple(float(t) for t in range(300, 1201, 75)))
+    diagram_points: int = 14
+    diagram_t_max: float = 1000.0
     sweeps: int = 200
     equilibration: int = 100
     mu_sweeps: int = 60
@@ -84,7 +85,7 @@ class WorkflowSettings:
                         mtp_level=10, mtp_iterations=60, al_rounds=1, al_add=20, recheck=5,
                         cv_splits=5, max_pair_shell=4, gs_search_atoms=6, gs_rounds=2,
                         mc_repeat=4, scan_temperatures=tuple(float(t) for t in range(200, 1401, 100)),
-                        diagram_temperatures=(400.0, 700.0), sweeps=60, equilibration=30,
+                        diagram_points=3, diagram_t_max=700.0, sweeps=60, equilibration=30,
                         mu_sweeps=20, mu_equilibration=10, mu_step=0.02)
         base.update({k: v for k, v in chosen.items() if v is not None})
         if "species" in base:
@@ -110,5 +111,4 @@ class WorkflowSettings:
         d = asdict(self)
         d["species"] = list(self.species)
         d["scan_temperatures"] = list(self.scan_temperatures)
-        d["diagram_temperatures"] = list(self.diagram_temperatures)
         return d

@@ -116,6 +116,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     from ..ce import ClusterExpansion
     from ..mc import (
         KB,
+        CanonicalEnsemble,
         canonical_transition,
         integrate_chemical_potential,
         integrate_temperature,
@@ -162,7 +163,15 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
                                  "temperatures": [t for t in _HOT if t > scan_t[-1]] + scan_t[::-1],
                                  "sweeps": s.sweeps, "equilibration": s.equilibration,
                                  "seed": _seed(s.seed, f"cool_{name}")}
-    diag_t = sorted(s.diagram_temperatures)
+    first = _run_tasks(run, d, tasks, "montecarlo: heating and cooling")
+    # the expansion's own energy of each tiled ground state: the free energies start from it
+    e_tiled = {k: CanonicalEnsemble(ce, tiled[gs[k]["formula"]], s.t_low).energy / len(base)
+               for k in ordered}
+    peaks = [first[f"cool_x{gs[k]['x']:.4f}"]["transition_temperature"] for k in ordered]
+    peaks = [p for p in peaks if p is not None]
+    t_min = max(50.0, 5 * round(0.6 * min(peaks) / 5)) if peaks else min(s.scan_temperatures)
+    diag_t = sorted({float(5 * round(t / 5)) for t in np.linspace(t_min, s.diagram_t_max, s.diagram_points)})
+    tasks = {}
     lo = min(w[1] for w in windows[:-1])
     hi = max(w[0] for w in windows[1:])
     step = s.mu_step
@@ -178,7 +187,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
                               "mu": mu_p[k], "temperatures": [s.t_low] + diag_t,
                               "sweeps": s.mu_sweeps * 2, "equilibration": s.mu_equilibration * 2,
                               "seed": _seed(s.seed, f"sgcT_{k}")}
-    first = _run_tasks(run, d, tasks, "montecarlo: scans")
+    first.update(_run_tasks(run, d, tasks, "montecarlo: phases heated at fixed chemical potential"))
     # branches along the chemical potential at each temperature
     pure = {sp: base.copy() for sp in cs.species}
     for sp, a in pure.items():
@@ -186,8 +195,13 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     grids: dict[float, np.ndarray] = {}
     mu_tasks: dict[str, dict[str, Any]] = {}
     for ti, t in enumerate(diag_t):
-        margin = 6 * KB * t + 0.05
-        grid = np.round(np.arange(snap(lo - margin), snap(hi + margin) + step / 2, step), 10)
+        # fine steps where the phases meet, coarse ones out to the dilute limits (where x is
+        # small and smooth, and the terminal branches start from kT ln(1 - x))
+        margin = 4 * KB * t + 0.03
+        inner = np.arange(snap(lo - 0.05), snap(hi + 0.05) + step / 2, step)
+        outer_lo = np.arange(snap(lo - 0.05 - margin), inner[0] - step / 2, 4 * step)
+        outer_hi = np.arange(inner[-1] + 4 * step, snap(hi + 0.05 + margin) + step / 2, 4 * step)
+        grid = np.round(np.concatenate([outer_lo, inner, outer_hi]), 10)
         grids[t] = grid
         common = {"kind": "sgc_mu", "expansion": ce_dict, "species": xsp, "temperature": t,
                   "sweeps": s.mu_sweeps, "equilibration": s.mu_equilibration}
@@ -212,9 +226,13 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
         name = f"x{g['x']:.4f}"
         heat, cool = first[f"heat_{name}"], first[f"cool_{name}"]
         t_cool = [np.inf if t >= _INF_T else t for t in cool["temperatures"]]
+        step_t = abs(scan_t[1] - scan_t[0]) if len(scan_t) > 1 else 0.0
+        win = None
+        if heat["transition_temperature"] is not None and cool["transition_temperature"] is not None:
+            win = (cool["transition_temperature"] - step_t, heat["transition_temperature"] + step_t)
         ti = canonical_transition({"temperatures": heat["temperatures"], "energy": heat["energy_mean"]},
                                   {"temperatures": t_cool, "energy": cool["energy_mean"]},
-                                  g["mixing_energy_meV_per_atom"] / 1000, [1 - g["x"], g["x"]])
+                                  e_tiled[k], [1 - g["x"], g["x"]], window=win)
         transitions[f"{g['x']:g}"] = {
             "formula": g["formula"], "free_energy_crossing_K": ti["temperature"],
             "heating_peak_K": heat["transition_temperature"], "cooling_peak_K": cool["transition_temperature"],
@@ -245,8 +263,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
             g = gs[k]
             br = first[f"sgcT_{k}"]
             bphi = integrate_temperature(br["temperatures"], br["enthalpy"],
-                                         (g["mixing_energy_meV_per_atom"] / 1000 - mu_p[k] * g["x"])
-                                         / (KB * br["temperatures"][0]))
+                                         (e_tiled[k] - mu_p[k] * g["x"]) / (KB * br["temperatures"][0]))
             phi0 = float(bphi[ti + 1])
             mu_u, x_u, j_u = part(branches[f"mu_T{t:g}_p{k}_up"])
             mu_d, x_d, j_d = part(branches[f"mu_T{t:g}_p{k}_down"])
@@ -265,6 +282,8 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     return {"supercell_sites": len(base), "repeat": repeat, "ordered_phases": [gs[k]["formula"] for k in ordered],
             "not_commensurate": skipped, "chemical_potentials": {gs[k]["formula"]: mu_p[k] for k in ordered},
             "transitions": transitions, "transition_temperatures_K": tc, "diagram": diagram,
+            "diagram_temperatures": diag_t, "ground_state_energies_of_expansion": {gs[k]["formula"]: e_tiled[k]
+                                                                                 for k in ordered},
             "all_inside_hysteresis": bool(all(b["hysteresis"]["inside"] for row in diagram
                                               for b in row["boundaries"])),
             "n_tasks": len(tasks) + len(mu_tasks)}
