@@ -17,6 +17,7 @@ from ._analysis import (
 )
 from ._ensembles import KB, CanonicalEnsemble, RunData, SemiGrandCanonicalEnsemble
 from ._free_energy import (
+    ORDERED,
     canonical_branch,
     canonical_transition,
     crossing,
@@ -38,4 +39,4 @@ __all__ = ["KB", "KineticMonteCarlo", "KMCResult", "anneal", "phase_diagram", "s
            "supercell", "temperature_scan", "LatticeGrid", "lattice_grid", "long_range_order",
            "order_transition_temperature", "canonical_branch", "canonical_transition", "crossing",
            "integrate_chemical_potential", "integrate_temperature", "phase_boundaries",
-           "sgc_mu_branch", "sgc_temperature_branch"]
+           "sgc_mu_branch", "sgc_temperature_branch", "ORDERED"]

@@ -35,7 +35,12 @@ from ase import Atoms
 
 from ..ce import ClusterExpansion
 from ..errors import ParameterError
+from ._analysis import lattice_grid, long_range_order
 from ._ensembles import KB, CanonicalEnsemble, SemiGrandCanonicalEnsemble
+
+#: long-range order above which a configuration counts as ordered (1: a perfect superstructure,
+#: about 0 when disordered; see :func:`~matterlearn.mc.long_range_order`)
+ORDERED = 0.5
 
 __all__ = ["integrate_temperature", "integrate_chemical_potential", "sgc_temperature_branch",
            "sgc_mu_branch", "canonical_branch", "crossing", "canonical_transition",
@@ -102,13 +107,16 @@ def sgc_temperature_branch(expansion: ClusterExpansion, structure: Atoms, specie
     ``mu`` of ``species`` (semi-grand canonical), starting from ``structure``.
 
     Returns ``temperatures``, ``x`` (fraction of ``species`` on the active sites), ``energy`` and
-    ``enthalpy`` (``E - mu N_s``, eV per site), and ``occupations`` (the configuration after
-    each temperature, species index per site, for branches that start there).
+    ``enthalpy`` (``E - mu N_s``, eV per site), ``order`` (long-range order at the end of each
+    temperature, NaN when the supercell is not a repeated primitive cell) and ``occupations``
+    (the configuration after each temperature, species index per site, for branches that start
+    there).
     """
     temps = [float(t) for t in temperatures]
     ens = _sgc(expansion, structure, species, temps[0], mu, seed)
     k = _species_index(ens, species)
-    xs, es, hs, occs = [], [], [], []
+    grid = lattice_grid(structure, expansion.cluster_space.prim)
+    xs, es, hs, occs, order = [], [], [], [], []
     for t in temps:
         ens.temperature = t
         x, e, h = _sample(ens, k, sweeps, equilibration, mu)
@@ -116,8 +124,9 @@ def sgc_temperature_branch(expansion: ClusterExpansion, structure: Atoms, specie
         es.append(e)
         hs.append(h)
         occs.append(ens.occupation.copy())
+        order.append(float(long_range_order(ens.occupation, grid, k)) if grid is not None else float("nan"))
     return {"mu": float(mu), "temperatures": temps, "x": xs, "energy": es, "enthalpy": hs,
-            "occupations": occs}
+            "order": order, "occupations": occs}
 
 
 def sgc_mu_branch(expansion: ClusterExpansion, structure: Atoms, species: str, temperature: float,
@@ -127,28 +136,45 @@ def sgc_mu_branch(expansion: ClusterExpansion, structure: Atoms, species: str, t
     """One phase carried along the chemical potentials ``mus`` (in that order) at fixed
     ``temperature``, from ``structure`` (or ``occupation`` on it).
 
-    The branch stops ``after_jump`` points after the composition first jumps by more than
-    ``jump`` between neighbouring points: there the phase has left its (meta)stability. Returns
-    ``mu``, ``x``, ``energy`` (eV/site) and ``jump_index`` (the first point past the jump, or
-    None).
+    The branch stops ``after_jump`` points after the phase is left: where the composition first
+    jumps by more than ``jump`` between neighbouring points (abruptly, see below), or where the
+    long-range order crosses :data:`ORDERED` (an ordered phase disordering, or a solution
+    ordering). Returns ``mu``, ``x``, ``energy`` (eV/site), ``order`` and ``jump_index`` (the
+    first point past the phase, or None).
     """
     mus = [float(m) for m in mus]
     ens = _sgc(expansion, structure, species, temperature, mus[0], seed)
     if occupation is not None:
         ens.set_occupation(occupation)
     k = _species_index(ens, species)
-    xs, es, jump_at = [], [], None
+    grid = lattice_grid(structure, expansion.cluster_space.prim)
+    xs, es, order, jump_at = [], [], [], None
+    start_ordered = None
     for n, m in enumerate(mus):
         ens.set_chemical_potentials({species: m})
         x, e, _ = _sample(ens, k, sweeps, equilibration, m)
         xs.append(x)
         es.append(e)
-        if jump_at is None and n and abs(x - xs[-2]) > jump:
+        lro = float(long_range_order(ens.occupation, grid, k)) if grid is not None else float("nan")
+        order.append(lro)
+        if np.isfinite(lro):
+            if start_ordered is None:
+                start_ordered = lro > ORDERED
+            elif jump_at is None and (lro > ORDERED) != start_ordered:
+                jump_at = n
+        if jump_at is None and n >= 2:
+            # a jump is abrupt: large, and much larger than the step before it (scaled by the
+            # step in mu), which a steep but continuous x(mu) near a critical point is not
+            dx, dprev = abs(x - xs[-2]), abs(xs[-2] - xs[-3])
+            scale = abs(m - mus[n - 1]) / max(abs(mus[n - 1] - mus[n - 2]), 1e-12)
+            if dx > jump and dx > 4 * dprev * scale:
+                jump_at = n
+        elif jump_at is None and n == 1 and abs(x - xs[0]) > jump:
             jump_at = n
         if jump_at is not None and n >= jump_at + after_jump:
             break
     return {"temperature": float(temperature), "mu": mus[:len(xs)], "x": xs, "energy": es,
-            "jump_index": jump_at}
+            "order": order, "jump_index": jump_at}
 
 
 def canonical_branch(expansion: ClusterExpansion, structure: Atoms, temperatures: Sequence[float],
@@ -180,14 +206,22 @@ def crossing(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
     return None
 
 
-def _ideal_entropy(fractions: Sequence[float]) -> float:
+def _ideal_entropy(fractions: Sequence[float], n_sites: int | None = None) -> float:
+    """Configurational entropy per site (k_B) of a random arrangement at fixed composition:
+    exactly ``ln(N! / prod N_s!) / N`` for ``n_sites`` sites, the Stirling limit without."""
     f = np.asarray([c for c in fractions if c > 0], dtype=float)
-    return float(-(f * np.log(f)).sum())
+    if n_sites is None:
+        return float(-(f * np.log(f)).sum())
+    from math import lgamma
+
+    counts = np.round(f * n_sites)
+    return float((lgamma(n_sites + 1) - sum(lgamma(c + 1) for c in counts)) / n_sites)
 
 
 def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], ground_energy: float,
                          fractions: Sequence[float], active_fraction: float = 1.0,
-                         window: tuple[float, float] | None = None) -> dict[str, Any]:
+                         window: tuple[float, float] | None = None, n_sites: int | None = None,
+                         variants: int = 1) -> dict[str, Any]:
     """The order-disorder temperature at fixed composition where the free energies of the
     ordered and the disordered branch cross.
 
@@ -203,6 +237,13 @@ def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], gr
         Site fractions of the species on the active sites (the ideal entropy at ``beta = 0``).
     active_fraction : float
         Fraction of the supercell's sites that are active.
+    n_sites : int, optional
+        Active sites of the supercell: the exact entropy of its random arrangements at infinite
+        temperature, and ``ln(variants) / n_sites`` for the ordered state (the finite system's
+        own free energies; both terms vanish for large cells but move the crossing of a few
+        hundred sites by tens of kelvin).
+    variants : int
+        Distinct symmetry-equivalent copies of the ordered ground state in the supercell.
     window : (float, float), optional
         Where each branch still holds its phase: the disordered branch above ``window[0]`` (where
         it ordered on cooling), the ordered one below ``window[1]`` (where it disordered on
@@ -220,8 +261,10 @@ def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], gr
     t_d = np.asarray(disordered["temperatures"], float)
     if not np.isinf(t_d[0]):
         raise ParameterError("the disordered branch must start at infinite temperature")
-    f_o = integrate_temperature(t_o, ordered["energy"], ground_energy / (KB * t_o[0]))
-    f_d = integrate_temperature(t_d, disordered["energy"], -active_fraction * _ideal_entropy(fractions))
+    s_ord = np.log(variants) / n_sites if n_sites else 0.0
+    f_o = integrate_temperature(t_o, ordered["energy"], ground_energy / (KB * t_o[0]) - active_fraction * s_ord)
+    f_d = integrate_temperature(t_d, disordered["energy"],
+                                -active_fraction * _ideal_entropy(fractions, n_sites))
     # compare on the common finite temperatures
     common = np.intersect1d(t_o[np.isfinite(t_o)], t_d[np.isfinite(t_d)])
     fo = np.interp(common, t_o, f_o)

@@ -45,6 +45,39 @@ def tile(structure: Atoms, supercell: Atoms, tol: float = 1e-3) -> Atoms | None:
     return out
 
 
+def variant_count(ordered: Atoms, prim: Atoms) -> int:
+    """How many distinct copies of the ordering ``ordered`` (a supercell of ``prim``) its lattice's
+    symmetry makes: translations by the primitive vectors times the point group (for a lattice of
+    one site per primitive cell; translations alone otherwise, a lower bound)."""
+    import spglib
+
+    n = np.rint(np.linalg.solve(prim.cell.array.T, (ordered.positions - prim.positions[0]).T).T).astype(int)
+    m = np.rint(ordered.cell.array @ np.linalg.inv(prim.cell.array)).astype(int)  # supercell in prim vectors
+    minv = np.linalg.inv(m)
+
+    def code(v: np.ndarray) -> np.ndarray:  # integer prim coordinates -> one integer per site
+        f = v @ minv
+        k = np.round((f - np.floor(f + 1e-9)) * 1_000_000).astype(np.int64) % 1_000_000
+        return (k[..., 0] * 1_000_000 + k[..., 1]) * 1_000_000 + k[..., 2]
+
+    c0 = code(n)
+    order = np.argsort(c0)
+    rots = [np.eye(3, dtype=int)]
+    if len(prim) == 1:
+        sym = spglib.get_symmetry((prim.cell.array, prim.get_scaled_positions(), prim.numbers), symprec=1e-5)
+        rots = list(sym["rotations"])
+    occ = ordered.numbers
+    seen: set[bytes] = set()
+    for w in rots:
+        rn = n @ np.asarray(w).T
+        # every primitive translation of the supercell is some site's coordinate: all at once
+        perms = order[np.searchsorted(c0[order], code(rn[None, :, :] + n[:, None, :]))]
+        new = np.empty((len(n), len(occ)), dtype=occ.dtype)
+        np.put_along_axis(new, perms, occ[None, :], axis=1)
+        seen.update(row.tobytes() for row in new)
+    return len(seen)
+
+
 def hull_windows(x: list[float], e: list[float]) -> list[tuple[float, float]]:
     """For each hull vertex (by increasing x), the chemical potentials between which it is the
     ground state at zero temperature: the slopes of the hull segments on either side."""
@@ -116,7 +149,8 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     from ..ce import ClusterExpansion
     from ..mc import (
         KB,
-        CanonicalEnsemble,
+        ORDERED,
+        SemiGrandCanonicalEnsemble,
         canonical_transition,
         integrate_chemical_potential,
         integrate_temperature,
@@ -133,8 +167,6 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     other = [sp for sp in cs.species if sp != xsp][0]
     gs = ce_result["ground_states"]
     gx = [g["x"] for g in gs]
-    ge = [g["mixing_energy_meV_per_atom"] / 1000 for g in gs]
-    windows = hull_windows(gx, ge)
     # a supercell that holds every ordered ground state
     repeat = s.mc_repeat
     while True:
@@ -147,7 +179,14 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
             break
         repeat += s.mc_repeat // 2 or 1
     ce_dict = ce.to_dict()
-    ordered = [k for k, g in enumerate(gs) if 0 < g["x"] < 1 and tiled[g["formula"]] is not None]
+    # the expansion's own energies of the ground states (pure ends included): every reference of
+    # the free energies comes from the model that is sampled, not from the relaxed energies, which
+    # the fit reproduces only to its error
+    e_ce = {k: (SemiGrandCanonicalEnsemble(ce, tiled[g["formula"]], s.t_low, {}).energy / len(base)
+                if tiled[g["formula"]] is not None else np.nan) for k, g in enumerate(gs)}
+    windows = hull_windows(gx, [e_ce[k] for k in range(len(gs))])
+    ordered = [k for k, g in enumerate(gs) if 0 < g["x"] < 1 and tiled[g["formula"]] is not None
+               and windows[k][0] < windows[k][1]]
     skipped = [g["formula"] for k, g in enumerate(gs) if 0 < g["x"] < 1 and tiled[g["formula"]] is None]
     scan_t = sorted(s.scan_temperatures)
     tasks: dict[str, dict[str, Any]] = {}
@@ -165,8 +204,8 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
                                  "seed": _seed(s.seed, f"cool_{name}")}
     first = _run_tasks(run, d, tasks, "montecarlo: heating and cooling")
     # the expansion's own energy of each tiled ground state: the free energies start from it
-    e_tiled = {k: CanonicalEnsemble(ce, tiled[gs[k]["formula"]], s.t_low).energy / len(base)
-               for k in ordered}
+    e_tiled = {k: e_ce[k] for k in ordered}
+    variants = {k: variant_count(tiled[gs[k]["formula"]], cs.prim) for k in ordered}
     peaks = [first[f"cool_x{gs[k]['x']:.4f}"]["transition_temperature"] for k in ordered]
     peaks = [p for p in peaks if p is not None]
     t_min = max(50.0, 5 * round(0.6 * min(peaks) / 5)) if peaks else min(s.scan_temperatures)
@@ -232,7 +271,8 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
             win = (cool["transition_temperature"] - step_t, heat["transition_temperature"] + step_t)
         ti = canonical_transition({"temperatures": heat["temperatures"], "energy": heat["energy_mean"]},
                                   {"temperatures": t_cool, "energy": cool["energy_mean"]},
-                                  e_tiled[k], [1 - g["x"], g["x"]], window=win)
+                                  e_tiled[k], [1 - g["x"], g["x"]], window=win, n_sites=len(base),
+                                  variants=variants[k])
         transitions[f"{g['x']:g}"] = {
             "formula": g["formula"], "free_energy_crossing_K": ti["temperature"],
             "heating_peak_K": heat["transition_temperature"], "cooling_peak_K": cool["transition_temperature"],
@@ -253,17 +293,20 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
             return (m, x, None) if j is None else (m[:j], x[:j], float(m[j]))
 
         m, x, jump = part(branches[f"mu_T{t:g}_low"])
-        phi = integrate_chemical_potential(m, x, kt * np.log(max(1e-300, 1 - x[0])))
+        phi = integrate_chemical_potential(m, x, e_ce[0] + kt * np.log(max(1e-300, 1 - x[0])))
         phases.append({"phase": f"{other}-rich solution", "mu": m, "x": x, "phi": phi, "jump_up_mu": jump})
         m, x, jump = part(branches[f"mu_T{t:g}_high"])
-        phi = integrate_chemical_potential(m, x, -m[0] + kt * np.log(max(1e-300, x[0])))
+        phi = integrate_chemical_potential(m, x, e_ce[len(gs) - 1] - m[0] + kt * np.log(max(1e-300, x[0])))
         phases.append({"phase": f"{xsp}-rich solution", "mu": m[::-1], "x": x[::-1], "phi": phi[::-1],
                        "jump_down_mu": jump})
         for k in ordered:
             g = gs[k]
             br = first[f"sgcT_{k}"]
+            if not br["order"][ti + 1] > ORDERED:  # this phase has disordered at its own mu by T
+                continue
             bphi = integrate_temperature(br["temperatures"], br["enthalpy"],
-                                         (e_tiled[k] - mu_p[k] * g["x"]) / (KB * br["temperatures"][0]))
+                                         (e_tiled[k] - mu_p[k] * g["x"]) / (KB * br["temperatures"][0])
+                                         - np.log(variants[k]) / len(base))
             phi0 = float(bphi[ti + 1])
             mu_u, x_u, j_u = part(branches[f"mu_T{t:g}_p{k}_up"])
             mu_d, x_d, j_d = part(branches[f"mu_T{t:g}_p{k}_down"])
@@ -282,7 +325,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     return {"supercell_sites": len(base), "repeat": repeat, "ordered_phases": [gs[k]["formula"] for k in ordered],
             "not_commensurate": skipped, "chemical_potentials": {gs[k]["formula"]: mu_p[k] for k in ordered},
             "transitions": transitions, "transition_temperatures_K": tc, "diagram": diagram,
-            "diagram_temperatures": diag_t, "ground_state_energies_of_expansion": {gs[k]["formula"]: e_tiled[k]
+            "diagram_temperatures": diag_t, "variants": {gs[k]["formula"]: variants[k] for k in ordered}, "ground_state_energies_of_expansion": {gs[k]["formula"]: e_tiled[k]
                                                                                  for k in ordered},
             "all_inside_hysteresis": bool(all(b["hysteresis"]["inside"] for row in diagram
                                               for b in row["boundaries"])),
