@@ -10,7 +10,7 @@ JOBS   ?= 2
 LOCK   := constraints.txt
 PIP    := $(PY) -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: install lock postgres chromium demo test test-slow test-emt bench clean
+.PHONY: install lock postgres chromium demo test test-slow test-emt test-workflow bench clean
 
 install: $(STAMP)
 
@@ -41,12 +41,17 @@ test: install
 # in a real browser: Debian's packages, installed here when missing (as root, e.g. in CI;
 # otherwise run `sudo make postgres chromium` once)
 test-slow: install postgres chromium
-	$(PY) -m pytest -n $(JOBS) -m "slow and not emt_long" tests
+	$(PY) -m pytest -n $(JOBS) -m "slow and not emt_long and not workflow_full" tests
 
 # the EMT Au-Cu cluster expansion on all 631 relaxed structures up to 8 atoms: most of an hour on
 # one core with the locked ASE/scipy (FrechetCellFilter's logm), so not part of CI
 test-emt: install
 	$(PY) -m pytest -m emt_long tests
+
+# the main job at full size against the classic route (every structure relaxed with EMT): the
+# acceptance figures of the README's table; about 20 minutes on 2 cores, so not part of CI
+test-workflow: install
+	$(PY) -m pytest -m workflow_full tests
 
 postgres:
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \

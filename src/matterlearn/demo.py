@@ -445,7 +445,8 @@ def _stage_workflow(report: Any, quick: bool, context: dict[str, Any]) -> dict[s
 
     folder = Path(context["workflow_dir"])
     client = context.get("client")
-    summary = phase_diagram_workflow(folder, WorkflowSettings.preset(quick=quick), client=client)
+    settings = context.get("workflow_settings") or WorkflowSettings.preset(quick=quick)
+    summary = phase_diagram_workflow(folder, settings, client=client)
     mc = summary["stages"]["montecarlo"]
     report.heading("Main job: the Cu-Au phase diagram from EMT")
     report.paragraph(
@@ -489,7 +490,8 @@ STAGES: list[tuple[str, str, Stage]] = [
 
 def run_demo(out: str | Path = "demo-output", quick: bool = False,
              on_stage: Callable[[str, int, int], None] | None = None,
-             workflow_dir: str | Path | None = None, client: Any = None) -> dict[str, Any]:
+             workflow_dir: str | Path | None = None, client: Any = None,
+             workflow_settings: Any = None) -> dict[str, Any]:
     """Run every stage; write ``out/report.html`` and ``out/summary.json``.
 
     Parameters
@@ -506,6 +508,8 @@ def run_demo(out: str | Path = "demo-output", quick: bool = False,
         interrupted demo resumes the workflow where it stopped.
     client : dask.distributed.Client, optional
         Fan the main job's relaxations and Monte Carlo out over its workers.
+    workflow_settings : WorkflowSettings, optional
+        Settings of the main job (default: its full preset, or the quick one with ``quick``).
 
     Returns
     -------
@@ -523,7 +527,7 @@ def run_demo(out: str | Path = "demo-output", quick: bool = False,
     summary: dict[str, Any] = {"matterlearn_version": __version__, "quick": quick,
                                "stages": {}, "seconds": {}}
     context: dict[str, Any] = {"workflow_dir": Path(workflow_dir) if workflow_dir else out / "workflow",
-                               "client": client}
+                               "client": client, "workflow_settings": workflow_settings}
     for k, (key, title, fn) in enumerate(STAGES):
         if on_stage is not None:
             on_stage(title, k, len(STAGES))

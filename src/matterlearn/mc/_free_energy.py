@@ -278,6 +278,21 @@ def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], gr
             "free_energy_ordered": fo.tolist(), "free_energy_disordered": fd.tolist()}
 
 
+def _local_line(branch: dict[str, Any], mu: float) -> tuple[float, float]:
+    """Slope and intercept of a branch's free energy through its two points nearest ``mu``."""
+    m = np.asarray(branch["mu"], float)
+    p = np.asarray(branch["phi"], float)
+    near = np.argsort(np.abs(m - mu))[:2]
+    if len(near) < 2 or m[near[0]] == m[near[1]]:
+        return 0.0, float(p[near[0]])
+    s = (p[near[1]] - p[near[0]]) / (m[near[1]] - m[near[0]])
+    return float(s), float(p[near[0]] - s * m[near[0]])
+
+
+def _x_at(branch: dict[str, Any], mu: float) -> float:
+    return float(np.interp(mu, np.asarray(branch["mu"], float), np.asarray(branch["x"], float)))
+
+
 def phase_boundaries(branches: Sequence[dict[str, Any]], min_gap: float = 0.02) -> list[dict[str, Any]]:
     """Coexistence at one temperature from the free energies of the phases' branches.
 
@@ -318,24 +333,11 @@ def phase_boundaries(branches: Sequence[dict[str, Any]], min_gap: float = 0.02) 
             continue
         # crossing of the two branches between the grid points (each extrapolated linearly
         # where it does not reach)
-        def line(k: int) -> tuple[float, float]:
-            m = np.asarray(branches[k]["mu"], float)
-            p = np.asarray(branches[k]["phi"], float)
-            near = np.argsort(np.abs(m - 0.5 * (grid[j] + grid[j + 1])))[:2]
-            if len(near) < 2 or m[near[0]] == m[near[1]]:
-                return 0.0, float(p[near[0]])
-            s = (p[near[1]] - p[near[0]]) / (m[near[1]] - m[near[0]])
-            return float(s), float(p[near[0]] - s * m[near[0]])
-
-        (sa, ia), (sc, ic) = line(a), line(c)
-        mu_star = float((ic - ia) / (sa - sc)) if sa != sc else float(0.5 * (grid[j] + grid[j + 1]))
+        mid = 0.5 * (grid[j] + grid[j + 1])
+        (sa, ia), (sc, ic) = _local_line(branches[a], mid), _local_line(branches[c], mid)
+        mu_star = float((ic - ia) / (sa - sc)) if sa != sc else float(mid)
         mu_star = float(np.clip(mu_star, grid[j], grid[j + 1]))
-
-        def x_at(k: int) -> float:
-            m = np.asarray(branches[k]["mu"], float)
-            return float(np.interp(mu_star, m, np.asarray(branches[k]["x"], float)))
-
-        xa, xc = x_at(a), x_at(c)
+        xa, xc = _x_at(branches[a], mu_star), _x_at(branches[c], mu_star)
         if abs(xc - xa) < min_gap:
             continue
         up = branches[a].get("jump_up_mu")

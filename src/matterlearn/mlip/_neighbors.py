@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import numpy as np
 from ase import Atoms
 
-
 __all__ = ["Pairs", "build_pairs", "neighbor_list", "pair_shifts"]
 
 

@@ -277,10 +277,8 @@ class _Run:
     def stage_expansion(self, relax_result: dict[str, Any], potential_result: dict[str, Any] | None
                         ) -> dict[str, Any]:
         from ..ce import (
-            ClusterSpace,
             active_composition,
             cutoff_candidates,
-            fit_cluster_expansion,
             ground_state_search,
             select_cutoffs,
         )

@@ -124,7 +124,7 @@ def _structure_dict(a: Atoms) -> dict[str, Any]:
 def _run_tasks(run: Any, d: Path, tasks: dict[str, dict[str, Any]], stage: str) -> dict[str, Any]:
     done: dict[str, Any] = {}
     todo = []
-    for name, p in tasks.items():
+    for name in tasks:
         path = d / f"{name}.json"
         if path.is_file():
             done[name] = RunFolder.read_json(path)
@@ -325,8 +325,8 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     return {"supercell_sites": len(base), "repeat": repeat, "ordered_phases": [gs[k]["formula"] for k in ordered],
             "not_commensurate": skipped, "chemical_potentials": {gs[k]["formula"]: mu_p[k] for k in ordered},
             "transitions": transitions, "transition_temperatures_K": tc, "diagram": diagram,
-            "diagram_temperatures": diag_t, "variants": {gs[k]["formula"]: variants[k] for k in ordered}, "ground_state_energies_of_expansion": {gs[k]["formula"]: e_tiled[k]
-                                                                                 for k in ordered},
+            "diagram_temperatures": diag_t, "variants": {gs[k]["formula"]: variants[k] for k in ordered},
+            "ground_state_energies_of_expansion": {gs[k]["formula"]: e_tiled[k] for k in ordered},
             "all_inside_hysteresis": bool(all(b["hysteresis"]["inside"] for row in diagram
                                               for b in row["boundaries"])),
             "n_tasks": len(tasks) + len(mu_tasks)}
