@@ -113,6 +113,25 @@ def test_tawo_hull_is_reproduced_with_constraints() -> None:
     assert r.rmse_cv < 2.5 and r.rmse_train < 2.0  # meV/atom (measured: 1.97 and 1.83)
 
 
+def test_pinned_references_are_exact_and_the_hull_is_kept() -> None:
+    from matterlearn.datasets import load
+
+    ds = load("tawo_dft")
+    cs = ClusterSpace(bulk("Ta", "bcc", a=3.194), [8.0, 5.5, 4.0], ["Ta", "W"])
+    energies = np.array([a.info["REF_energy"] for a in ds.inputs])
+    x = ds.columns["x_W"]
+    ends = np.isclose(x, 0) | np.isclose(x, 1)
+    free = fit_cluster_expansion(cs, ds.inputs, energies, method="ols", constrain_hull=True)
+    pinned = fit_cluster_expansion(cs, ds.inputs, energies, method="ols", constrain_hull=True,
+                                   pin_references=True)
+    assert np.abs(free.y_train_pred[ends]).max() > 1e-4  # least squares alone misses them
+    assert np.abs(pinned.y_train_pred[ends]).max() < 1e-7  # eV/site: exact
+    assert compare_hulls(x, pinned.y, pinned.y_train_pred).reproduced
+    assert pinned.extra["hull_constraints"] and pinned.expansion.metadata["pinned_references"]
+    # the price: a slightly larger training error, the equalities bind
+    assert pinned.rmse_train >= free.rmse_train - 1e-9
+
+
 def test_expansion_round_trip(tmp_path: Path) -> None:
     cs = ClusterSpace(PRIM, [5.0, 3.0], ["Cu", "Au"])
     structures, energies, _, _ = _synthetic(cs, 4)

@@ -80,7 +80,9 @@ def test_phase_boundaries_of_two_linear_phases() -> None:
     assert res["mu"] == pytest.approx(-0.015, abs=1e-9)
     assert (res["x_low"], res["x_high"], res["phases"]) == (pytest.approx(0.2), pytest.approx(0.7), ["A", "B"])
     assert res["hysteresis"]["inside"]
-    b["jump_down_mu"] = 0.0  # B was seen to leave its phase above the coexistence potential
+    b["jump_down_mu"] = -0.01  # B left its phase just above the coexistence potential: within a
+    assert phase_boundaries([a, b])[0]["hysteresis"]["inside"]  # step of the scan, still inside
+    b["jump_down_mu"] = 0.01  # far above it: the free energies contradict the scan
     assert not phase_boundaries([a, b])[0]["hysteresis"]["inside"]
 
 

@@ -160,3 +160,14 @@ def test_off_lattice_refused() -> None:
     with pytest.raises(ParameterError, match="pure Cu.*--lattice"):
         check_on_lattice(recs, 1, "bcc", ("Cu", "Au"))
     check_on_lattice(recs[1:], 1, "fcc", ("Cu", "Au"))
+
+
+def test_budget_of_oracle_calls_is_kept(tmp_path: Path) -> None:
+    from matterlearn.workflows._phase_diagram import _Run
+
+    settings = WorkflowSettings.preset(quick=True, max_oracle_calls=12)
+    run = _Run(settings, tmp_path / "run", None, None)
+    run.folder.open()
+    res = run.stage_potential()
+    assert res["oracle_calls"] == 12 and res["n_train"] == 12
+    assert res["rounds"][-1]["oracle_calls"] <= 12

@@ -143,6 +143,8 @@ def fit(
     cv_method: Annotated[str, typer.Option("--cv-method", help="kfold, loo or shuffle.")] = "kfold",
     hull_constraints: Annotated[bool, typer.Option("--hull-constraints",
                                                    help="Keep the reference ground states (binary).")] = False,
+    pin_references: Annotated[bool, typer.Option("--pin-references", help="With --hull-constraints: the "
+                                                 "pure end members' mixing energy exactly zero.")] = False,
     basis: Annotated[str, typer.Option(help="trigonometric, orthonormal or indicator.")] = "trigonometric",
     seed: Annotated[int, typer.Option(help="Seed of the CV splits and the GA.")] = 0,
     skip_unmappable: Annotated[bool, typer.Option("--skip-unmappable", help="Leave out relaxed "
@@ -199,9 +201,12 @@ def fit(
                    err=True)
     with progress("cross-validation") as bar:
         task = bar.add_task("", total=None)
+        if pin_references and not hull_constraints:
+            raise ParameterError("--pin-references works with --hull-constraints")
         result = fit_cluster_expansion(cs, structures, energies, method, cv_method, cv, seed,
                                        hull_constraints,
-                                       lambda d, t: bar.update(task, completed=d, total=t))
+                                       lambda d, t: bar.update(task, completed=d, total=t),
+                                       pin_references=pin_references)
     result.expansion.metadata.update(database=str(db), property=property_key,
                                      max_mapping_displacement=info["max_displacement"])
     summary = {**result.summary(), "database": str(db), "output": str(out),

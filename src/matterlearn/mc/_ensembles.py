@@ -290,13 +290,7 @@ class SemiGrandCanonicalEnsemble(_Ensemble):
     def __init__(self, expansion: ClusterExpansion, structure: Atoms, temperature: float,
                  chemical_potentials: Mapping[str, float], seed: int = 0) -> None:
         super().__init__(expansion, structure, temperature, seed)
-        names = self.system.species[int(self.active[0])]
-        unknown = set(chemical_potentials) - set(names)
-        if unknown:
-            raise ParameterError(f"chemical potentials for species not on the lattice: {sorted(unknown)}")
-        self.chemical_potentials = {n: float(chemical_potentials.get(n, 0.0)) for n in names}
-        self.mu = np.array([self.chemical_potentials[n] for n in names]
-                           + [0.0] * (self.system.base - len(names)))
+        self.set_chemical_potentials(chemical_potentials)
 
     def set_chemical_potentials(self, chemical_potentials: Mapping[str, float]) -> None:
         """Change the chemical potentials (eV) between runs, keeping the configuration (scans

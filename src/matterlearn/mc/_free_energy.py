@@ -313,7 +313,8 @@ def phase_boundaries(branches: Sequence[dict[str, Any]], min_gap: float = 0.02) 
         potentials where the low-x phase's branch, scanned upward, and the high-x phase's
         branch, scanned downward, actually left their phases (``mu_up_jump``, ``mu_down_jump``,
         None when the branch did not jump within the scan) and ``inside`` (the coexistence
-        potential lies between them).
+        potential lies between them, to the step of the scan: a scan sees a branch leave its
+        phase somewhere between two of its points).
     """
     grid = np.unique(np.concatenate([np.asarray(b["mu"], float) for b in branches]))
     phi = np.full((len(branches), len(grid)), np.inf)
@@ -342,7 +343,10 @@ def phase_boundaries(branches: Sequence[dict[str, Any]], min_gap: float = 0.02) 
             continue
         up = branches[a].get("jump_up_mu")
         down = branches[c].get("jump_down_mu")
-        inside = (up is None or mu_star <= up + 1e-12) and (down is None or mu_star >= down - 1e-12)
+        # a scan sees a branch leave its phase between two points: the limit is known to a step
+        step = float(grid[j + 1] - grid[j])
+        inside = ((up is None or mu_star <= up + step + 1e-12)
+                  and (down is None or mu_star >= down - step - 1e-12))
         out.append({"mu": mu_star, "phases": [la, lc], "x_low": min(xa, xc), "x_high": max(xa, xc),
                     "hysteresis": {"mu_up_jump": up, "mu_down_jump": down, "inside": bool(inside)}})
     return out

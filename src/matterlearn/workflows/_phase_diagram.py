@@ -167,6 +167,11 @@ class _Run:
                     pool.append(b)
             for k, a in enumerate(pool):
                 a.info["config_type"] = "enumerated" if k % (s.strained_copies + 1) == 0 else "strained"
+            if s.max_oracle_calls is not None and len(pool) > s.max_oracle_calls:
+                # within the budget: the ideal cells first, then strained copies in order
+                keep = s.max_oracle_calls
+                pool = ([a for a in pool if a.info["config_type"] == "enumerated"]
+                        + [a for a in pool if a.info["config_type"] == "strained"])[:keep]
             train, calls = self.label(pool)
             write_frames(train_path, train)
             history = [{"round": 0, "n_train": len(train), "oracle_calls": calls, "added": len(train)}]
@@ -385,15 +390,16 @@ class _Run:
 
 def _fit_keeping_hull(prim: Atoms, species: list[str], structures: list[Atoms], energies: np.ndarray,
                       ranked: list[list[float]], s: WorkflowSettings) -> tuple[Any, list[float]]:
-    """LASSO under ground-state constraints with the first cutoffs of ``ranked`` that can keep
-    the hull; without constraints on the first ones if none can."""
+    """LASSO under ground-state constraints, the pure end members exact (they are the zero of
+    every free energy), with the first cutoffs of ``ranked`` that can keep the hull; without
+    constraints on the first ones if none can."""
     from ..ce import ClusterSpace, fit_cluster_expansion
 
     for cut in ranked:
         cs = ClusterSpace(prim, cut, species)
         try:
             return fit_cluster_expansion(cs, structures, energies, method="lasso", n_splits=s.cv_splits,
-                                         seed=s.seed, constrain_hull=True), list(cut)
+                                         seed=s.seed, constrain_hull=True, pin_references=True), list(cut)
         except ParameterError:
             log.info("cutoffs %s cannot keep the hull's ground states", cut)
     cs = ClusterSpace(prim, ranked[0], species)
