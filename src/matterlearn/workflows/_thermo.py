@@ -218,7 +218,12 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     def snap(m: float) -> float:
         return float(np.round(m / step) * step)
 
-    mu_p = {k: snap(0.5 * (windows[k][0] + windows[k][1])) for k in ordered}
+    # each ordered phase is heated at the middle of its zero-temperature window, and every window
+    # is sampled by a few points of its own: a phase whose window is narrower than the step (a
+    # ground state barely below the tie line of its neighbours) is not stepped over
+    mu_p = {k: round(0.5 * (windows[k][0] + windows[k][1]), 6) for k in ordered}
+    extra_mu = np.unique(np.round(np.concatenate(
+        [np.linspace(windows[k][0], windows[k][1], 5) for k in ordered] + [np.array(list(mu_p.values()))]), 6))
     for k in ordered:
         g = gs[k]
         tasks[f"sgcT_{k}"] = {"kind": "sgc_t", "expansion": ce_dict,
@@ -240,7 +245,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
         inner = np.arange(snap(lo - 0.05), snap(hi + 0.05) + step / 2, step)
         outer_lo = np.arange(snap(lo - 0.05 - margin), inner[0] - step / 2, 4 * step)
         outer_hi = np.arange(inner[-1] + 4 * step, snap(hi + 0.05 + margin) + step / 2, 4 * step)
-        grid = np.round(np.concatenate([outer_lo, inner, outer_hi]), 10)
+        grid = np.unique(np.round(np.concatenate([outer_lo, inner, outer_hi, extra_mu]), 6))
         grids[t] = grid
         common = {"kind": "sgc_mu", "expansion": ce_dict, "species": xsp, "temperature": t,
                   "sweeps": s.mu_sweeps, "equilibration": s.mu_equilibration}
