@@ -93,3 +93,26 @@ def test_interrupted_monte_carlo_writes_nothing(tmp_path: Path, where: str) -> N
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1] == "interrupted: nothing was written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ce.json"]
+
+
+def test_interrupt_is_held_back_until_a_write_ends() -> None:
+    import signal
+
+    from matterlearn._signals import deferred_interrupts
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with deferred_interrupts():
+            os.kill(os.getpid(), signal.SIGINT)
+            done.append("the write finished")
+    assert done == ["the write finished"]
+
+
+def test_stale_database_lock_is_one_line_not_a_hang(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    from matterlearn.ce import builtin_prim, enumerate_to_database
+
+    enumerate_to_database(builtin_prim("fcc", ["Au", "Cu"]), ["Au", "Cu"], 2, tmp_path / "a.db")
+    (tmp_path / "a.db.lock").write_text("")
+    code, _, err = cli("ce", "label", "--db", str(tmp_path / "a.db"))
+    assert code == 1 and len(err.strip().splitlines()) == 1
+    assert "a.db.lock" in err and "delete the lock file" in err

@@ -10,6 +10,7 @@ from typing import Any
 
 from ase import Atoms
 
+from .._signals import deferred_interrupts
 from ..data._frames import connect_database
 from ..data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
 from ..data._labelling import calculator_factory, label_structure
@@ -24,6 +25,27 @@ def _label_row(payload: tuple[int, Atoms, str, bool, float, int]) -> tuple[int, 
     t0 = time.perf_counter()
     out = label_structure(atoms, calculator, relax, fmax, steps)
     return row_id, out, time.perf_counter() - t0
+
+
+def _check_stale_lock(db_path: str, wait: float = 5.0) -> None:
+    """An SQLite database's lock file that stays: left by a process killed while writing (ASE would
+    wait for it for ever), or another process labelling the same database."""
+    import os
+
+    from ..data._frames import _URL_PREFIXES
+    from ..errors import DataFormatError
+
+    if str(db_path).startswith(_URL_PREFIXES):
+        return
+    lock = f"{db_path}.lock"
+    t0 = time.monotonic()
+    while os.path.exists(lock):
+        if time.monotonic() - t0 > wait:
+            raise DataFormatError(
+                f"database '{db_path}' is locked by '{lock}' (for {wait:g} s): another process is "
+                "writing it, or one was killed while writing; if none is running, delete the lock "
+                "file and rerun")
+        time.sleep(0.2)
 
 
 def label_database(db_path: str, calculator: str = "emt", relax: bool = False,
@@ -62,6 +84,7 @@ def label_database(db_path: str, calculator: str = "emt", relax: bool = False,
 
     calculator_factory(calculator)  # fail early on a bad name
     read_frames(db_path, index=0)  # a missing or empty database gives its clear error here
+    _check_stale_lock(db_path)
     db = connect_database(db_path)
     todo, skipped = [], 0
     for row in db.select():
@@ -88,7 +111,7 @@ def label_database(db_path: str, calculator: str = "emt", relax: bool = False,
             new_atoms.info = {}
             for k in (FORCES_KEY,):
                 new_atoms.arrays.pop(k, None)
-        with db:
+        with deferred_interrupts(), db:  # never an interrupt inside the write (its lock file)
             db.update(row_id, atoms=new_atoms, data=data, **kvp)
 
     done = 0

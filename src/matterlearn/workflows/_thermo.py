@@ -86,6 +86,28 @@ def hull_windows(x: list[float], e: list[float]) -> list[tuple[float, float]]:
             for k in range(len(x))]
 
 
+def _branch_window(heat: dict[str, Any], cool: dict[str, Any], scan_t: list[float]) -> tuple[float, float] | None:
+    """Where each canonical branch still holds its phase: the heated ground state while its
+    long-range order stays above :data:`~matterlearn.mc.ORDERED`, the cooled solution while its
+    order stays below (the whole scan when it never orders: a cooling run may undercool to the
+    end); a step of the scan of tolerance on each side. Without an order parameter, the
+    heat-capacity peaks."""
+    from ..mc import ORDERED
+
+    step = abs(scan_t[1] - scan_t[0]) if len(scan_t) > 1 else 0.0
+    th, oh = np.asarray(heat["temperatures"], float), np.asarray(heat["order_parameter"], float)
+    tc, oc = np.asarray(cool["temperatures"], float), np.asarray(cool["order_parameter"], float)
+    if np.isfinite(oh).all() and np.isfinite(oc).all():
+        held = th[oh > ORDERED]
+        upper = float(held.max()) if len(held) else float(th.min())
+        ordered_on_cooling = tc[(oc > ORDERED) & (tc < 1e8)]
+        lower = float(ordered_on_cooling.max()) if len(ordered_on_cooling) else float(min(scan_t))
+        return lower - step, upper + step
+    if heat["transition_temperature"] is None or cool["transition_temperature"] is None:
+        return None
+    return cool["transition_temperature"] - step, heat["transition_temperature"] + step
+
+
 def _seed(base: int, name: str) -> int:
     return (base * 1_000_003 + zlib.crc32(name.encode())) % (2**31)
 
@@ -270,10 +292,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
         name = f"x{g['x']:.4f}"
         heat, cool = first[f"heat_{name}"], first[f"cool_{name}"]
         t_cool = [np.inf if t >= _INF_T else t for t in cool["temperatures"]]
-        step_t = abs(scan_t[1] - scan_t[0]) if len(scan_t) > 1 else 0.0
-        win = None
-        if heat["transition_temperature"] is not None and cool["transition_temperature"] is not None:
-            win = (cool["transition_temperature"] - step_t, heat["transition_temperature"] + step_t)
+        win = _branch_window(heat, cool, scan_t)
         ti = canonical_transition({"temperatures": heat["temperatures"], "energy": heat["energy_mean"]},
                                   {"temperatures": t_cool, "energy": cool["energy_mean"]},
                                   e_tiled[k], [1 - g["x"], g["x"]], window=win, n_sites=len(base),
