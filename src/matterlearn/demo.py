@@ -462,7 +462,7 @@ def _stage_workflow(report: Any, quick: bool, context: dict[str, Any]) -> dict[s
                     for k, v in summary["transition_temperatures_K"].items())
         + f". The full report of the workflow is {folder.name}/report.html."
     )
-    from .workflows._report import phase_diagram_plot
+    from .workflows import phase_diagram_plot
 
     report.figure(phase_diagram_plot(mc, "Au"), "Cu-Au phase diagram of the main job.")
     return {k: summary[k] for k in ("oracle_calls", "oracle_calls_by_stage", "seconds", "ground_states",

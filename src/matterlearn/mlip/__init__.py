@@ -4,7 +4,7 @@ an ASE calculator and molecular dynamics.
 Importing this package loads numba kernels lazily on first use; it never imports torch.
 """
 
-from ._active import ActiveSet, active_learning, maxvol, select_by_maxvol
+from ._active import ActiveSet, active_learning, explore, maxvol, select_by_maxvol
 from ._basis import MomentBasis, moment_basis
 from ._calculator import ExtrapolationWarning, MLIPCalculator
 from ._md import run_md
@@ -20,6 +20,7 @@ __all__ = [
     "MomentTensorPotential",
     "active_learning",
     "error_report",
+    "explore",
     "load_potential",
     "maxvol",
     "moment_basis",

@@ -6,6 +6,7 @@ temperature-composition phase diagram, in one resumable run with one report.
 """
 
 from ._phase_diagram import STAGES, phase_diagram_workflow
+from ._report import phase_diagram_plot
 from ._settings import WorkflowSettings
 
-__all__ = ["STAGES", "WorkflowSettings", "phase_diagram_workflow"]
+__all__ = ["STAGES", "WorkflowSettings", "phase_diagram_plot", "phase_diagram_workflow"]

@@ -38,7 +38,7 @@ import numpy as np
 from ase import Atoms
 
 from .. import __version__
-from ..data._keys import ENERGY_KEY
+from ..data import ENERGY_KEY
 from ..errors import DataFormatError, ExtrapolationError, ParameterError
 from ._settings import WorkflowSettings
 from ._store import RunFolder
@@ -139,10 +139,24 @@ class _Run:
         return calls
 
     # -- stage a ----------------------------------------------------------------------------
+    def md_seeds(self) -> list[Atoms]:
+        """One small enumerated cell per composition, repeated to at least ``md_atoms`` atoms."""
+        heavy = max(_z(sp) for sp in self.s.species)
+        seeds, seen = [], set()
+        for a in self.enumerate(self.s.train_max_atoms):
+            x = round(float(np.mean(a.numbers == heavy)), 6)
+            if x in seen:
+                continue
+            seen.add(x)
+            n = int(np.ceil((self.s.md_atoms / len(a)) ** (1 / 3)))
+            seeds.append(a.repeat((n, n, n)))
+        return seeds
+
     def stage_potential(self) -> dict[str, Any]:
         from ..data import read_frames, write_frames
         from ..mlip import train_mtp
-        from ..mlip._active import select_by_maxvol
+        from ..mlip import select_by_maxvol
+        from ..mlip import explore as explore_md
 
         s = self.s
         d = self.folder.stage_dir("potential")
@@ -177,6 +191,7 @@ class _Run:
             history = [{"round": 0, "n_train": len(train), "oracle_calls": calls, "added": len(train)}]
             RunFolder.write_json(hist_path, history)
         explore = self.enumerate(s.max_atoms)
+        md_seeds = self.md_seeds()
         budget = s.max_oracle_calls
         pot = None
         while True:
@@ -186,25 +201,34 @@ class _Run:
                                lbfgs_steps=50, nonlinear_frames=80, seed=s.seed)
             if rnd > s.al_rounds or (budget is not None and calls >= budget):
                 break
-            results = self.relax(explore, pot, None, f"potential: round {rnd}, relaxing")
-            ends, grades = [], []
-            for r in results:
-                if r["energy"] is None:
-                    continue
-                a = Atoms(explore[r["id"]].numbers, positions=r["positions"], cell=r["cell"], pbc=True)
-                a.info["config_type"] = f"relaxed_round{rnd}"
-                ends.append(a)
-                grades.append(r.get("grade", 0.0))
-            cands = [a for a, g in zip(ends, grades) if g > s.gamma_select]
             limit = s.al_add if budget is None else min(s.al_add, budget - calls)
+            if s.md_steps > 0 and rnd == 1:  # short MD from small cells of every composition
+                self.progress(f"potential: round {rnd}, molecular dynamics", 0, 1)
+                cands, grades = explore_md(pot, pot.active_set, md_seeds, s.md_temperatures, s.md_steps,
+                                           s.gamma_select, 10.0 * s.gamma_select, seed=s.seed + rnd)
+                rec: dict[str, Any] = {"round": rnd, "kind": "md", "candidates": len(cands),
+                                       "max_grade": float(max(grades)) if grades else None}
+            else:  # relax every enumerated structure with the potential
+                results = self.relax(explore, pot, None, f"potential: round {rnd}, relaxing")
+                ends, grades = [], []
+                for r in results:
+                    if r["energy"] is None:
+                        continue
+                    a = Atoms(explore[r["id"]].numbers, positions=r["positions"], cell=r["cell"], pbc=True)
+                    a.info["config_type"] = f"relaxed_round{rnd}"
+                    ends.append(a)
+                    grades.append(r.get("grade", 0.0))
+                cands = [a for a, g in zip(ends, grades) if g > s.gamma_select]
+                rec = {"round": rnd, "kind": "relax", "candidates": len(cands),
+                       "max_grade": float(max(grades)) if grades else None,
+                       "failed_relaxations": sum(r["energy"] is None for r in results)}
             pick = select_by_maxvol(pot, pot.active_set, cands, limit) if cands and limit > 0 else []
-            rec: dict[str, Any] = {"round": rnd, "candidates": len(cands),
-                                   "max_grade": float(max(grades)) if grades else None,
-                                   "failed_relaxations": sum(r["energy"] is None for r in results)}
             if not pick:
                 rec.update(n_train=len(train), oracle_calls=calls, added=0)
                 history.append(rec)
                 RunFolder.write_json(hist_path, history)
+                if rec["kind"] == "md" and limit > 0:
+                    continue  # nothing new in MD: the relaxation rounds follow
                 break
             new, c = self.label([cands[k] for k in pick])
             calls += c

@@ -50,7 +50,10 @@ class WorkflowSettings:
     mtp_level: int = 16
     mtp_cutoff: float = 5.0
     mtp_iterations: int = 100
-    al_rounds: int = 4
+    al_rounds: int = 5
+    md_steps: int = 60
+    md_temperatures: tuple[float, ...] = (300.0, 900.0)
+    md_atoms: int = 32
     al_add: int = 50
     gamma_select: float = 1.1
     # stage b: relaxation
@@ -82,7 +85,8 @@ class WorkflowSettings:
         base: dict[str, Any] = {}
         if quick:
             base = dict(quick=True, max_atoms=5, train_max_atoms=3, strained_copies=2,
-                        mtp_level=10, mtp_iterations=60, al_rounds=1, al_add=20, recheck=5,
+                        mtp_level=10, mtp_iterations=60, al_rounds=2, al_add=20, recheck=5,
+                        md_steps=20, md_atoms=16,
                         cv_splits=5, max_pair_shell=4, gs_search_atoms=6, gs_rounds=2,
                         mc_repeat=4, scan_temperatures=tuple(float(t) for t in range(200, 1401, 100)),
                         diagram_points=3, diagram_t_max=700.0, sweeps=60, equilibration=30,
@@ -111,4 +115,5 @@ class WorkflowSettings:
         d = asdict(self)
         d["species"] = list(self.species)
         d["scan_temperatures"] = list(self.scan_temperatures)
+        d["md_temperatures"] = list(self.md_temperatures)
         return d

@@ -12,7 +12,7 @@ import numpy as np
 from ase import Atoms
 
 from ..data import CountingCalculator, calculator_factory, relax_structure
-from ..data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
+from ..data import ENERGY_KEY, FORCES_KEY, STRESS_KEY
 
 __all__ = ["fan_out", "label_chunk", "relax_chunk"]
 
@@ -69,8 +69,7 @@ def relax_chunk(payload: dict[str, Any]) -> list[dict[str, Any]]:
     """Relax structures with the oracle (``oracle``: a calculator name) or a potential
     (``potential``: a saved potential's dict): per structure its relaxed energy, cell, positions,
     steps, convergence, oracle calls, and the potential's largest extrapolation grade at the end."""
-    from ..mlip import MLIPCalculator
-    from ..mlip._mtp import MomentTensorPotential
+    from ..mlip import MLIPCalculator, MomentTensorPotential
 
     pot = None
     if payload.get("potential") is not None:
