@@ -41,10 +41,10 @@ test: install
 # in a real browser: Debian's packages, installed here when missing (as root, e.g. in CI;
 # otherwise run `sudo make postgres chromium` once)
 test-slow: install postgres chromium
-	$(PY) -m pytest -n $(JOBS) -m "slow and not emt_long and not workflow_full" tests
+	$(PY) -m pytest -n $(JOBS) -m "slow and not workflow_full" tests
 
-# the EMT Au-Cu cluster expansion on all 631 relaxed structures up to 8 atoms: most of an hour on
-# one core with the locked ASE/scipy (FrechetCellFilter's logm), so not part of CI
+# the EMT Au-Cu cluster expansion on all 631 relaxed structures up to 8 atoms alone (about three
+# minutes on one core; part of the slow step)
 test-emt: install
 	$(PY) -m pytest -m emt_long tests
 
