@@ -193,7 +193,9 @@ def fit(
         with progress("choosing cutoffs") as bar:
             task = bar.add_task("", total=None)
             selection = select_cutoffs(p, sp, structures, energies, method=method, n_splits=cv,  # type: ignore[arg-type]
-                                       seed=seed, progress=lambda d, t: bar.update(task, completed=d, total=t))
+                                       seed=seed, progress=lambda d, t: bar.update(task, completed=d, total=t),
+                                       constrain_hull=hull_constraints,
+                                       pin_references=pin_references and hull_constraints)
         cs = ClusterSpace(p, selection["cutoffs"], sp, basis=basis)  # type: ignore[arg-type]
     if info["skipped"]:
         typer.echo(f"left out {len(info['skipped'])} rows that relaxed off the lattice: "

@@ -328,7 +328,8 @@ class _Run:
         else:
             cands = cutoff_candidates(prim, max_pair_shell=s.max_pair_shell)
             sel = select_cutoffs(prim, species, train, np.array(energies), cands, n_splits=s.cv_splits,
-                                 seed=s.seed, progress=lambda k, n: self.progress("expansion: cutoffs", k, n))
+                                 seed=s.seed, progress=lambda k, n: self.progress("expansion: cutoffs", k, n),
+                                 constrain_hull=True, pin_references=True)
             RunFolder.write_json(sel_path, sel)
         pot = None if potential_result is None else load_potential(potential_result["potential"])
         loop_path = d / "loop.json"
@@ -340,8 +341,9 @@ class _Run:
         calls = int(sum(a.get("oracle_calls", 0) for a in loop["added"]))
         # the cutoffs by cross-validation, best first (the choice of select_cutoffs leads); the
         # first whose fit can keep the hull's ground states wins
-        ranked = [sel["cutoffs"]] + [r["cutoffs"] for r in sorted(sel["table"], key=lambda r: r["rmse_cv"])
-                                     if r["cutoffs"] != sel["cutoffs"]]
+        ranked = [sel["cutoffs"]] + [r["cutoffs"] for r in sorted(
+            (r for r in sel["table"] if r["rmse_cv"] is not None), key=lambda r: r["rmse_cv"])
+            if r["cutoffs"] != sel["cutoffs"]]
         cutoffs = loop.get("cutoffs")
         result = None
         for rnd in range(len(loop["rounds"]), s.gs_rounds + 1):

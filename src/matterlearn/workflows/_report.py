@@ -128,13 +128,16 @@ def write_report(run: Any, summary: dict[str, Any]) -> dict[str, Any]:
 
     rep.heading("c. Cluster expansion and ground states")
     rep.paragraph(
-        f"Cutoffs chosen by {s.cv_splits}-fold cross-validation among {len(ce['cutoff_table'])} nested "
-        f"candidates (by neighbour shell); LASSO under ground-state constraints on {ce['n_structures']} "
+        f"Cutoffs chosen by {s.cv_splits}-fold cross-validation of the fit itself (LASSO under ground-state "
+        f"constraints, pure end members exact) among {len(ce['cutoff_table'])} nested candidates by neighbour "
+        f"shell; on {ce['n_structures']} "
         f"structures: {ce['n_parameters']} parameters, CV RMSE {ce['rmse_cv_meV_per_site']:.2f} meV/site, "
         f"training RMSE {ce['rmse_train_meV_per_site']:.2f} meV/site. Ground-state loop: "
         + "; ".join(f"round {r['round']}: {len(r['new'])} new" for r in ce["loop"]) + ".")
     rep.table(["cutoffs (Å)", "parameters", "CV RMSE (meV/site)", "train RMSE"],
-              [[" / ".join(f"{c:g}" for c in r["cutoffs"]), r["n_parameters"], r["rmse_cv"], r["rmse_train"]]
+              [[" / ".join(f"{c:g}" for c in r["cutoffs"]), r["n_parameters"],
+                r["rmse_cv"] if r["rmse_cv"] is not None else "cannot keep the hull",
+                r["rmse_train"] if r["rmse_train"] is not None else "-"]
                for r in ce["cutoff_table"]])
     fit = RunFolder.read_json(Path(ce["expansion"]).parent / "fit.json")
     x, y, yc, yf = (np.array(fit[k], dtype=float) for k in ("x", "y", "y_cv", "y_fit"))
