@@ -45,7 +45,10 @@ def test_summary_and_stages(quick_run: tuple[Path, dict[str, Any]]) -> None:
     gs = s["ground_states"]
     assert gs[0]["x"] == 0 and gs[-1]["x"] == 1 and all(g["spacegroup"] for g in gs)
     assert {g["formula"] for g in gs} >= {"Cu", "Au"}
-    assert list(s["transition_temperatures_K"]) == [f"{g['x']:g}" for g in gs if 0 < g["x"] < 1]
+    # an order-disorder temperature for every ordered ground state that Monte Carlo follows (those
+    # on the expansion's own hull)
+    ordered = s["stages"]["montecarlo"]["ordered_phases"]
+    assert list(s["transition_temperatures_K"]) == [f"{g['x']:g}" for g in gs if g["formula"] in ordered]
     for key in ("report", "expansion"):
         assert Path(s[key]).is_file()
     for path in s["figures"].values():
@@ -59,7 +62,7 @@ def test_cutoffs_chosen_by_cross_validation(quick_run: tuple[Path, dict[str, Any
     assert len(table) >= 3
     best = min(r["rmse_cv"] for r in table if r["rmse_cv"] is not None)
     chosen = next(r for r in table if r["cutoffs"] == ce["cutoffs"])
-    assert chosen["rmse_cv"] <= 1.02 * best
+    assert chosen["rmse_cv"] == best
     # the nesting rule: never a higher order reaching further than a lower one
     for r in table:
         assert all(a >= b for a, b in zip(r["cutoffs"], r["cutoffs"][1:]))

@@ -4,8 +4,10 @@ The candidates are nested by neighbour shell of the parent lattice, so they mean
 lattice: pairs out to the 2nd ... 6th shell, triplets none or out to the 1st or 2nd shell,
 quadruplets none or within the 1st shell, and never a higher order reaching further than a lower
 one (a triplet only with its pairs). Each candidate is fitted and cross-validated with the same
-method and folds; the one with the lowest cross-validation error wins, and among candidates within
-2 % of it the one with fewest parameters.
+method and folds; the one with the lowest cross-validation error wins (parsimony is left to the
+fit's own regularisation: a second rule, such as the fewest parameters within a few per cent of the
+best, flips between near-equal candidates on small changes of the data, and the thermodynamics of
+near-equal candidates can differ by far more than their scores do).
 """
 
 from __future__ import annotations
@@ -130,12 +132,16 @@ def select_cutoffs(
         if progress is not None:
             progress(k + 1, len(cands))
     fitted = [r for r in table if r["rmse_cv"] is not None]
+    if not fitted and constrain_hull and table:
+        # no candidate can keep the hull (few structures, short cutoffs): choose among the plain fits
+        log.warning("no cutoff candidate keeps the hull's ground states; choosing without constraints")
+        res = select_cutoffs(prim, chemical_symbols, structures, energies, cands, method, n_splits, seed,
+                             max_parameter_fraction, progress)
+        return {**res, "hull_constraints": False}
     if not fitted:
         raise ParameterError(f"no cutoff candidate can be fitted: each has more parameters than "
                              f"{max_parameter_fraction:g} x {len(structures)} structures, or cannot keep "
                              "the hull; add structures or give other cutoffs")
-    best = min(r["rmse_cv"] for r in fitted)
-    near = [r for r in fitted if r["rmse_cv"] <= 1.02 * best]
-    pick = min(near, key=lambda r: (r["n_parameters"], r["rmse_cv"]))
+    pick = min(fitted, key=lambda r: (round(r["rmse_cv"], 9), r["n_parameters"]))
     return {"cutoffs": pick["cutoffs"], "rmse_cv": pick["rmse_cv"],
-            "n_parameters": pick["n_parameters"], "table": table}
+            "n_parameters": pick["n_parameters"], "table": table, "hull_constraints": constrain_hull}
