@@ -399,7 +399,8 @@ def fit_cluster_expansion(
     rmse_train = float(1000 * np.sqrt(np.mean((y_tr - y) ** 2)))
     rmse_cv = float(1000 * np.sqrt(np.mean((y_cv[covered] - y[covered]) ** 2)))
     mae_cv = float(1000 * np.mean(np.abs(y_cv[covered] - y[covered])))
-    meta = {"method": method, "hull_constraints": constrain_hull, "pinned_references": pin_references, "cv": cv, "n_splits": len(splits), "seed": seed,
+    meta = {"method": method, "hull_constraints": constrain_hull, "pinned_references": pin_references,
+            "cv": cv, "n_splits": len(splits), "seed": seed,
             "n_structures": len(y), "rmse_train_meV_per_site": rmse_train,
             "rmse_cv_meV_per_site": rmse_cv, "target": "mixing energy per site" if refs else
             "energy per site"}

@@ -154,9 +154,8 @@ class _Run:
 
     def stage_potential(self) -> dict[str, Any]:
         from ..data import read_frames, write_frames
-        from ..mlip import train_mtp
-        from ..mlip import select_by_maxvol
         from ..mlip import explore as explore_md
+        from ..mlip import select_by_maxvol, train_mtp
 
         s = self.s
         d = self.folder.stage_dir("potential")

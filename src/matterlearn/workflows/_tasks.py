@@ -11,8 +11,14 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
-from ..data import CountingCalculator, calculator_factory, relax_structure
-from ..data import ENERGY_KEY, FORCES_KEY, STRESS_KEY
+from ..data import (
+    ENERGY_KEY,
+    FORCES_KEY,
+    STRESS_KEY,
+    CountingCalculator,
+    calculator_factory,
+    relax_structure,
+)
 
 __all__ = ["fan_out", "label_chunk", "relax_chunk"]
 
