@@ -18,7 +18,6 @@ from ._analysis import (
 from ._ensembles import KB, CanonicalEnsemble, RunData, SemiGrandCanonicalEnsemble
 from ._free_energy import (
     ORDERED,
-    canonical_branch,
     canonical_transition,
     crossing,
     integrate_chemical_potential,
@@ -37,6 +36,6 @@ __all__ = ["KB", "KineticMonteCarlo", "KMCResult", "anneal", "phase_diagram", "s
            "sublattice_order", "transition_temperature", "autocorrelation_time",
            "equilibration_index", "parse_temperatures", "set_composition",
            "supercell", "temperature_scan", "LatticeGrid", "lattice_grid", "long_range_order",
-           "order_transition_temperature", "canonical_branch", "canonical_transition", "crossing",
+           "order_transition_temperature", "canonical_transition", "crossing",
            "integrate_chemical_potential", "integrate_temperature", "phase_boundaries",
            "sgc_mu_branch", "sgc_temperature_branch", "ORDERED"]

@@ -36,14 +36,14 @@ from ase import Atoms
 from ..ce import ClusterExpansion
 from ..errors import ParameterError
 from ._analysis import lattice_grid, long_range_order
-from ._ensembles import KB, CanonicalEnsemble, SemiGrandCanonicalEnsemble
+from ._ensembles import KB, SemiGrandCanonicalEnsemble
 
 #: long-range order above which a configuration counts as ordered (1: a perfect superstructure,
 #: about 0 when disordered; see :func:`~matterlearn.mc.long_range_order`)
 ORDERED = 0.5
 
 __all__ = ["integrate_temperature", "integrate_chemical_potential", "sgc_temperature_branch",
-           "sgc_mu_branch", "canonical_branch", "crossing", "canonical_transition",
+           "sgc_mu_branch", "crossing", "canonical_transition",
            "phase_boundaries"]
 
 
@@ -177,22 +177,6 @@ def sgc_mu_branch(expansion: ClusterExpansion, structure: Atoms, species: str, t
             "order": order, "jump_index": jump_at}
 
 
-def canonical_branch(expansion: ClusterExpansion, structure: Atoms, temperatures: Sequence[float],
-                     sweeps: int, equilibration: int, seed: int = 0) -> dict[str, Any]:
-    """Mean energy per site (eV) along ``temperatures`` at the fixed composition of
-    ``structure``, carrying the configuration (``inf`` allowed: an infinite-temperature sample
-    is a random shuffle)."""
-    temps = [float(t) for t in temperatures]
-    first = temps[0] if np.isfinite(temps[0]) else 1e9
-    ens = CanonicalEnsemble(expansion, structure, first, seed=seed)
-    es = []
-    for t in temps:
-        ens.temperature = t if np.isfinite(t) else 1e9
-        data = ens.run(sweeps, equilibration=equilibration)
-        es.append(float(np.mean(data.energy) / ens.n_sites))
-    return {"temperatures": temps, "energy": es}
-
-
 def crossing(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> float | None:
     """The first ``x`` where ``a - b`` changes sign (linear interpolation), or None."""
     d = np.asarray(a, float) - np.asarray(b, float)
@@ -228,9 +212,10 @@ def canonical_transition(ordered: dict[str, Any], disordered: dict[str, Any], gr
     Parameters
     ----------
     ordered : dict
-        :func:`canonical_branch` heated from the ordered ground state, lowest temperature first.
+        ``temperatures`` and mean ``energy`` per site of a canonical run heated from the ordered
+        ground state, lowest temperature first (e.g. from :func:`~matterlearn.mc.temperature_scan`).
     disordered : dict
-        :func:`canonical_branch` cooled from infinite temperature (first temperature ``inf``).
+        The same for a run cooled from infinite temperature (first temperature ``inf``).
     ground_energy : float
         Energy per site of the ordered ground state (eV): ``phi`` at the lowest temperature.
     fractions : sequence of float

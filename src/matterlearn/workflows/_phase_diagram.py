@@ -333,8 +333,6 @@ class _Run:
         pot = None if potential_result is None else load_potential(potential_result["potential"])
         loop_path = d / "loop.json"
         loop = RunFolder.read_json(loop_path) if loop_path.is_file() else {"added": [], "rounds": []}
-        extra_struct = [Atoms(a["numbers"], positions=a["positions"], cell=a["cell"], pbc=True)
-                        for a in loop["added"]]
         extra_ideal = [Atoms(a["numbers"], positions=a["ideal_positions"], cell=a["ideal_cell"], pbc=True)
                        for a in loop["added"]]
         calls = int(sum(a.get("oracle_calls", 0) for a in loop["added"]))
@@ -378,7 +376,6 @@ class _Run:
                                       "oracle_calls": r["oracle_calls"], "formula": a.get_chemical_formula()})
                 calls += r["oracle_calls"]
                 extra_ideal.append(a)
-                extra_struct.append(Atoms(a.numbers, positions=r["positions"], cell=r["cell"], pbc=True))
             RunFolder.write_json(loop_path, loop)
         assert result is not None
         self.oracle_calls["expansion"] = calls

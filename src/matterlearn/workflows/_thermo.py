@@ -226,7 +226,6 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
                                  "seed": _seed(s.seed, f"cool_{name}")}
     first = _run_tasks(run, d, tasks, "montecarlo: heating and cooling")
     # the expansion's own energy of each tiled ground state: the free energies start from it
-    e_tiled = {k: e_ce[k] for k in ordered}
     variants = {k: variant_count(tiled[gs[k]["formula"]], cs.prim) for k in ordered}
     peaks = [first[f"cool_x{gs[k]['x']:.4f}"]["transition_temperature"] for k in ordered]
     peaks = [p for p in peaks if p is not None]
@@ -258,7 +257,6 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
     pure = {sp: base.copy() for sp in cs.species}
     for sp, a in pure.items():
         a.set_chemical_symbols([sp] * len(a))
-    grids: dict[float, np.ndarray] = {}
     mu_tasks: dict[str, dict[str, Any]] = {}
     for ti, t in enumerate(diag_t):
         # fine steps where the phases meet, coarse ones out to the dilute limits (where x is
@@ -268,7 +266,6 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
         outer_lo = np.arange(snap(lo - 0.05 - margin), inner[0] - step / 2, 4 * step)
         outer_hi = np.arange(inner[-1] + 4 * step, snap(hi + 0.05 + margin) + step / 2, 4 * step)
         grid = np.unique(np.round(np.concatenate([outer_lo, inner, outer_hi, extra_mu]), 6))
-        grids[t] = grid
         common = {"kind": "sgc_mu", "expansion": ce_dict, "species": xsp, "temperature": t,
                   "sweeps": s.mu_sweeps, "equilibration": s.mu_equilibration}
         mu_tasks[f"mu_T{t:g}_low"] = {**common, "structure": _structure_dict(pure[other]),
@@ -295,7 +292,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
         win = _branch_window(heat, cool, scan_t)
         ti = canonical_transition({"temperatures": heat["temperatures"], "energy": heat["energy_mean"]},
                                   {"temperatures": t_cool, "energy": cool["energy_mean"]},
-                                  e_tiled[k], [1 - g["x"], g["x"]], window=win, n_sites=len(base),
+                                  e_ce[k], [1 - g["x"], g["x"]], window=win, n_sites=len(base),
                                   variants=variants[k])
         transitions[f"{g['x']:g}"] = {
             "formula": g["formula"], "free_energy_crossing_K": ti["temperature"],
@@ -329,7 +326,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
             if not br["order"][ti + 1] > ORDERED:  # this phase has disordered at its own mu by T
                 continue
             bphi = integrate_temperature(br["temperatures"], br["enthalpy"],
-                                         (e_tiled[k] - mu_p[k] * g["x"]) / (KB * br["temperatures"][0])
+                                         (e_ce[k] - mu_p[k] * g["x"]) / (KB * br["temperatures"][0])
                                          - np.log(variants[k]) / len(base))
             phi0 = float(bphi[ti + 1])
             mu_u, x_u, j_u = part(branches[f"mu_T{t:g}_p{k}_up"])
@@ -350,7 +347,7 @@ def montecarlo(run: Any, ce_result: dict[str, Any]) -> dict[str, Any]:
             "not_commensurate": skipped, "chemical_potentials": {gs[k]["formula"]: mu_p[k] for k in ordered},
             "transitions": transitions, "transition_temperatures_K": tc, "diagram": diagram,
             "diagram_temperatures": diag_t, "variants": {gs[k]["formula"]: variants[k] for k in ordered},
-            "ground_state_energies_of_expansion": {gs[k]["formula"]: e_tiled[k] for k in ordered},
+            "ground_state_energies_of_expansion": {gs[k]["formula"]: e_ce[k] for k in ordered},
             "all_inside_hysteresis": bool(all(b["hysteresis"]["inside"] for row in diagram
                                               for b in row["boundaries"])),
             "n_tasks": len(tasks) + len(mu_tasks)}
