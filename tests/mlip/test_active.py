@@ -7,7 +7,7 @@ import pytest
 from ase.build import bulk
 
 from matterlearn.errors import ParameterError
-from matterlearn.mlip._active import ActiveSet, active_learning, maxvol, select_by_maxvol
+from matterlearn.mlip import ActiveSet, active_learning, maxvol, select_by_maxvol
 
 
 def test_maxvol_finds_a_dominant_submatrix() -> None:

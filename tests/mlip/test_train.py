@@ -7,7 +7,7 @@ import pytest
 
 from matterlearn.errors import MissingLabelError, ParameterError
 from matterlearn.mlip import MomentTensorPotential, parse_weights
-from matterlearn.mlip._train import (
+from matterlearn.mlip.mtp._train import (
     TrainingSet,
     _residuals,
     loss_and_gradient,

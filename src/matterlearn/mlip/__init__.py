@@ -1,23 +1,37 @@
-"""Machine-learned interatomic potentials: the moment tensor potential, training, error reports,
-an ASE calculator and molecular dynamics.
+"""Machine-learned interatomic potentials: the moment tensor potential (:mod:`.mtp`), the
+equivariant message-passing potential (:mod:`.nequip`), committees of either, error reports, an
+ASE calculator, molecular dynamics and active learning.
 
-Importing this package loads numba kernels lazily on first use; it never imports torch.
+Layout, bottom to top: the potential protocol, neighbour lists, error reports, the calculator and
+MD (``_protocol``, ``_neighbors``, ``_report``, ``_calculator``, ``_md``) know no potential; each
+potential lives in its own package with its trainer (``mtp``, ``nequip``); ``_committee`` combines
+potentials; ``_active`` (the active-learning loop) sits above them all.
+
+Importing this package never imports torch: the NequIP names load it on first use.
 """
 
-from ._active import ActiveSet, active_learning, explore, maxvol, select_by_maxvol
-from ._basis import MomentBasis, moment_basis
+from typing import Any
+
+from ._active import active_learning, explore
 from ._calculator import ExtrapolationWarning, MLIPCalculator
+from ._committee import Committee
 from ._md import run_md
-from ._mtp import MomentTensorPotential, load_potential
+from ._protocol import Potential, load_potential
 from ._report import error_report
-from ._train import parse_weights, train_mtp
+from .mtp import ActiveSet, MomentBasis, MomentTensorPotential, maxvol, moment_basis, parse_weights, \
+    select_by_maxvol, train_mtp
+
+_LAZY = {"NequIPPotential", "train_nequip"}
 
 __all__ = [
     "ActiveSet",
+    "Committee",
     "ExtrapolationWarning",
     "MLIPCalculator",
     "MomentBasis",
     "MomentTensorPotential",
+    "NequIPPotential",
+    "Potential",
     "active_learning",
     "error_report",
     "explore",
@@ -28,4 +42,13 @@ __all__ = [
     "run_md",
     "select_by_maxvol",
     "train_mtp",
+    "train_nequip",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import nequip
+
+        return getattr(nequip, name)
+    raise AttributeError(f"module 'matterlearn.mlip' has no attribute {name!r}")

@@ -1,161 +1,73 @@
-"""Active learning for linear-in-parameters potentials: MaxVol active sets and extrapolation grades.
+"""Active learning for any potential: train, explore by MD, select what the potential does not
+know, label it with the oracle, repeat.
 
-An atomic neighbourhood is a row ``b = (B_1(i), ..., B_m(i))`` of basis-function values. The
-active set is the ``m`` training neighbourhoods whose rows span the largest volume (the MaxVol
-algorithm of Goreinov, Oseledets, Savostyanov et al. 2010). The extrapolation grade of a new
-neighbourhood is ``gamma = max_j |(b A^-1)_j|``: at most 1 inside the training domain (it
-interpolates the active set), larger outside. A configuration's grade is the largest of its atoms'.
+Two measures of "does not know" (the extrapolation grade ``gamma``: at most about 1 inside the
+training data, larger outside):
+
+- **MaxVol** (MTP only; Podryabinkin & Shapeev 2017): the grade of a neighbourhood against the
+  active set of training neighbourhoods (:mod:`matterlearn.mlip.mtp._maxvol`);
+- **committee disagreement** (any potential): the largest per-atom force uncertainty of a
+  structure (the RMS spread of the members' forces) divided by the largest such uncertainty
+  over the training frames.
 
 References
 ----------
-S. A. Goreinov, I. V. Oseledets, D. V. Savostyanov, E. E. Tyrtyshnikov, N. L. Zamarashkin, in
-*Matrix Methods: Theory, Algorithms, Applications* (World Scientific, 2010), 247-256.
 E. V. Podryabinkin, A. V. Shapeev, Comput. Mater. Sci. 140, 171 (2017), doi:10.1016/j.commatsci.2017.08.031.
+H. S. Seung, M. Opper, H. Sompolinsky, Proc. COLT '92, 287 (1992) (query by committee).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from ase import Atoms
 
-from ..errors import EmptyDataError, ParameterError
-from . import _kernel
-from ._mtp import MomentTensorPotential
-from ._neighbors import Pairs
+from ..errors import ParameterError
+from ._committee import Committee
+from .mtp import ActiveSet, select_by_maxvol, train_mtp
 
-__all__ = ["ActiveSet", "active_learning", "explore", "maxvol", "neighbourhood_rows", "select_by_maxvol"]
+__all__ = ["CommitteeGrader", "active_learning", "explore", "select_by_committee", "train_potential"]
 
 log = logging.getLogger(__name__)
 
-
-def maxvol(A: np.ndarray, tol: float = 1.01, max_iter: int = 1000) -> np.ndarray:
-    """Rows of ``A`` (n x m, n >= m) whose m x m submatrix has a locally maximal |det|.
-
-    Starts from the rows chosen by a column-pivoted QR of ``A.T`` and swaps in any row whose
-    coefficient in the current basis exceeds ``tol`` in absolute value, until none does.
-    """
-    import scipy.linalg
-
-    n, m = A.shape
-    if n < m:
-        raise ParameterError(f"MaxVol needs at least as many rows as columns, got {n} x {m}")
-    _, _, piv = scipy.linalg.qr(A.T, pivoting=True, mode="economic")
-    rows = np.array(piv[:m])
-    Ainv = np.linalg.pinv(A[rows])
-    C = A @ Ainv
-    for _ in range(max_iter):
-        i, j = np.unravel_index(np.argmax(np.abs(C)), C.shape)
-        if abs(C[i, j]) <= tol:
-            break
-        # swap row i into slot j: rank-one update of C = A A_sel^-1
-        cj = C[:, j].copy()
-        ri = C[i, :].copy()
-        ri[j] -= 1.0
-        C -= np.outer(cj, ri) / C[i, j]
-        rows[j] = i
-    return rows
+MODELS = ("mtp", "nequip")
+SELECTIONS = ("maxvol", "committee")
 
 
-def _values(pot: MomentTensorPotential, pairs: Pairs) -> np.ndarray:
-    b = pot.basis
-    vals, _, _ = _kernel.design(pairs.first, pairs.nbr, pairs.vec, pairs.species, pot.radial_coef, pot.min_distance,
-                                pot.cutoff, b.comp_mu, b.comp_exp, b.ops, b.coef, b.n_buffer, b.basis, b.inv_ref,
-                                b.inv_op_start, b.inv_op_stop, b.basis_factors, pairs.atom_frame, pairs.n_frames,
-                                np.arange(pairs.n_atoms, dtype=np.int64), False)
-    return vals
+class CommitteeGrader:
+    """Grades of a committee: a structure's largest per-atom force uncertainty over the largest
+    one among the training frames (``reference``, eV/Å)."""
+
+    def __init__(self, committee: Committee, train: Sequence[Atoms]) -> None:
+        self.committee = committee
+        self.reference = max(float(committee.force_uncertainty(train).max()), 1e-6)
+
+    def grades(self, pot: Any, frames: Sequence[Atoms]) -> tuple[np.ndarray, list[np.ndarray]]:
+        p = self.committee.predict(frames)
+        per_atom = [u / self.reference for u in p["force_uncertainty"]]
+        return np.array([g.max() if len(g) else 0.0 for g in per_atom]), per_atom
 
 
-def neighbourhood_rows(pot: MomentTensorPotential, frames: Sequence[Atoms]) -> tuple[np.ndarray, np.ndarray]:
-    """Basis values of every atom of ``frames`` (n_atoms, n_basis) and each atom's frame index."""
-    pairs = pot.pairs(frames)
-    return _values(pot, pairs), pairs.atom_frame
-
-
-@dataclass
-class ActiveSet:
-    """The MaxVol active set of a potential's neighbourhoods.
-
-    Attributes
-    ----------
-    scale : (n_basis,) column scales applied before selection (conditioning)
-    inverse : (n_basis, n_basis) inverse of the selected, scaled rows
-    frames : (n_basis,) training frame of each selected neighbourhood
-    """
-
-    scale: np.ndarray
-    inverse: np.ndarray
-    frames: np.ndarray
-
-    @classmethod
-    def fit(cls, pot: MomentTensorPotential, frames: Sequence[Atoms]) -> ActiveSet:
-        if not frames:
-            raise EmptyDataError("no frames to build an active set from")
-        rows, frame_of = neighbourhood_rows(pot, frames)
-        if len(rows) < rows.shape[1]:
-            raise ParameterError(f"{len(rows)} neighbourhoods are fewer than the {rows.shape[1]} basis functions; "
-                                 "add training frames or lower the level")
-        scale = np.sqrt((rows ** 2).mean(axis=0))
-        scale[scale == 0] = 1.0
-        A = rows / scale
-        sel = maxvol(A)
-        return cls(scale=scale, inverse=np.linalg.pinv(A[sel]), frames=frame_of[sel])
-
-    def grade_rows(self, rows: np.ndarray) -> np.ndarray:
-        """Extrapolation grade of each row (neighbourhood)."""
-        return np.abs((rows / self.scale) @ self.inverse).max(axis=1)
-
-    def grades(self, pot: MomentTensorPotential, frames: Sequence[Atoms]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Grade of each configuration (its largest per-atom grade) and the per-atom grades."""
-        rows, frame_of = neighbourhood_rows(pot, frames)
-        g = self.grade_rows(rows)
-        per_atom = [g[frame_of == k] for k in range(len(frames))]
-        return np.array([x.max() if len(x) else 0.0 for x in per_atom]), per_atom
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"scale": self.scale.tolist(), "inverse": self.inverse.tolist(), "frames": self.frames.tolist()}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> ActiveSet:
-        return cls(np.asarray(d["scale"], float), np.asarray(d["inverse"], float), np.asarray(d["frames"], int))
-
-
-def select_by_maxvol(pot: MomentTensorPotential, active: ActiveSet, candidates: Sequence[Atoms],
-                     limit: int) -> list[int]:
-    """Greedy selection of up to ``limit`` candidate configurations that extend the active set most:
-    repeatedly take the configuration with the largest grade, then update the active set as if it
-    had been added (its neighbourhoods replace the rows they beat)."""
+def select_by_committee(grader: CommitteeGrader, candidates: Sequence[Atoms], limit: int) -> list[int]:
+    """The ``limit`` candidates with the largest committee grades above 1, at most one per
+    trajectory step pair of equal grade (largest first)."""
     if not candidates or limit <= 0:
         return []
-    rows, frame_of = neighbourhood_rows(pot, candidates)
-    A = rows / active.scale
-    # the current active rows, recovered from the inverse
-    base = np.linalg.pinv(active.inverse)
-    chosen: list[int] = []
-    for _ in range(limit):
-        g = np.abs(A @ np.linalg.pinv(base)).max(axis=1)
-        per_cfg = np.array([g[frame_of == k].max() if (frame_of == k).any() else 0 for k in range(len(candidates))])
-        per_cfg[chosen] = 0.0
-        k = int(np.argmax(per_cfg))
-        if per_cfg[k] <= 1.0 + 1e-9:
-            break
-        chosen.append(k)
-        stacked = np.vstack([base, A[frame_of == k]])
-        base = stacked[maxvol(stacked)]
-    return chosen
+    g, _ = grader.grades(grader.committee, candidates)
+    order = [int(k) for k in np.argsort(-g) if g[k] > 1.0]
+    return order[:limit]
 
 
-
-def explore(pot: MomentTensorPotential, active: ActiveSet, seeds: Sequence[Atoms], temperatures: Sequence[float],
+def explore(pot: Any, active: ActiveSet | CommitteeGrader, seeds: Sequence[Atoms], temperatures: Sequence[float],
             steps: int, gamma_select: float, gamma_break: float, timestep: float = 2.0, check_every: int = 5,
             seed: int = 0) -> tuple[list[Atoms], list[float]]:
     """Langevin MD with the potential from each seed at each temperature; return the configurations
-    whose grade exceeded ``gamma_select`` (and their grades). A trajectory stops at the first grade
-    above ``gamma_break``: beyond it the potential's forces are not worth following."""
+    whose grade (by ``active``: a MaxVol active set or a committee's grader) exceeded
+    ``gamma_select``, and their grades. A trajectory stops at the first grade above
+    ``gamma_break``: beyond it the potential's forces are not worth following."""
     from ase import units
     from ase.md.langevin import Langevin
 
@@ -188,13 +100,36 @@ def explore(pot: MomentTensorPotential, active: ActiveSet, seeds: Sequence[Atoms
     return found, grades
 
 
+def train_potential(frames: Sequence[Atoms], model: str = "mtp", *, seed: int = 0, level: int = 16,
+                    cutoff: float = 5.0, weights: dict[str, float] | str | None = None,
+                    seconds: float | None = 60.0, iterations: int | None = None,
+                    nequip: dict[str, Any] | None = None, initial: Any = None) -> Any:
+    """One potential of either kind, trained for ``seconds`` (or ``iterations``: L-BFGS steps of
+    the MTP, epochs of the network) from ``seed``."""
+    if model == "mtp":
+        pot, _ = train_mtp(frames, level=level, cutoff=cutoff, weights=weights,
+                           max_iter=100_000 if iterations is None else iterations, lbfgs_steps=50,
+                           nonlinear_frames=50, time_limit=seconds if iterations is None else None, seed=seed)
+        return pot
+    from .nequip import train_nequip
+
+    opts = {"r_max": cutoff, **(nequip or {})}
+    pot, _ = train_nequip(frames, weights=weights, epochs=100_000 if iterations is None else iterations,
+                          time_limit=seconds if iterations is None else None, seed=seed, initial=initial, **opts)
+    return pot
+
+
 def active_learning(
     start: Sequence[Atoms],
     seeds: Sequence[Atoms],
     oracle: str = "emt",
     *,
+    model: str = "mtp",
+    selection: str | None = None,
+    committee: int = 4,
     level: int = 16,
     cutoff: float = 5.0,
+    nequip: dict[str, Any] | None = None,
     weights: dict[str, float] | str | None = None,
     temperatures: Sequence[float] = (300.0, 800.0, 1200.0),
     md_steps: int = 200,
@@ -208,8 +143,8 @@ def active_learning(
     client: Any = None,
     seed: int = 0,
     callback: Callable[[dict[str, Any]], None] | None = None,
-) -> tuple[MomentTensorPotential, list[Atoms], list[dict[str, Any]]]:
-    """The active-learning loop: train -> explore by MD -> select by MaxVol -> label -> repeat.
+) -> tuple[Any, list[Atoms], list[dict[str, Any]]]:
+    """The active-learning loop: train -> explore by MD -> select -> label -> repeat.
 
     Parameters
     ----------
@@ -219,18 +154,29 @@ def active_learning(
         Structures from which each round's MD explores (at every temperature).
     oracle : str
         Labelling calculator: ``"emt"`` or ``"package.module:Name"`` (any ASE calculator).
+    model : {"mtp", "nequip"}
+        The potential.
+    selection : {"maxvol", "committee"}, optional
+        How extrapolation is measured (default: MaxVol for the MTP, a committee for NequIP, which
+        has no linear basis to take volumes in).
+    committee : int
+        Members of the committee (each trained from its own seed); with ``selection="maxvol"``
+        a single MTP is trained.
+    level, cutoff : MTP level and the cutoff (Å) of either potential.
+    nequip : dict, optional
+        Options of :func:`~matterlearn.mlip.nequip.train_nequip` (``l_max``, ``features``, ...).
     gamma_select, gamma_break : float
         Configurations with a grade above ``gamma_select`` are candidates; MD stops above
         ``gamma_break``.
     max_add : int
-        Most configurations labelled per round (chosen greedily by MaxVol among the candidates).
+        Most configurations labelled per round.
     max_rounds : int
         Stop after this many rounds, or earlier when MD finds no candidate.
     train_seconds : float
-        Time limit of each (re)training (results then depend on the machine's speed).
+        Time limit of each (re)training, per member (results then depend on the machine's speed).
     train_iterations : int, optional
-        Instead of a time limit, this many L-BFGS iterations per (re)training: the same result
-        on every machine.
+        Instead of a time limit, this many L-BFGS iterations (MTP) or epochs (NequIP) per
+        training: the same result on every machine.
     valid : sequence of Atoms, optional
         Test frames, reported after every round.
     client : dask.distributed.Client, optional
@@ -238,23 +184,35 @@ def active_learning(
 
     Returns
     -------
-    potential, training frames, history (one record per round: frames, oracle calls, errors)
+    potential (a single MTP with MaxVol, else the committee), training frames, history (one
+    record per round: frames, oracle calls, errors)
     """
     from ..data._labelling import label_frames
     from ._report import error_report
-    from ._train import train_mtp
 
+    if model not in MODELS:
+        raise ParameterError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+    selection = selection or ("maxvol" if model == "mtp" else "committee")
+    if selection not in SELECTIONS:
+        raise ParameterError(f"unknown selection {selection!r}; choose from {', '.join(SELECTIONS)}")
+    if selection == "maxvol" and model != "mtp":
+        raise ParameterError("MaxVol selection needs the MTP's linear basis; use selection='committee' "
+                             "(--select committee) for NequIP")
+    if selection == "committee" and committee < 2:
+        raise ParameterError(f"a committee needs at least 2 members, got {committee}")
     if gamma_select < 1 or gamma_break <= gamma_select:
         raise ParameterError(f"need 1 <= gamma_select < gamma_break, got {gamma_select} and {gamma_break}")
     train = list(start)
     calls = 0
     history: list[dict[str, Any]] = []
-    pot: MomentTensorPotential | None = None
+    pot: Any = None
+    members: list[Any] = []
     for rnd in range(max_rounds + 1):
-        pot, _ = train_mtp(train, level=level, cutoff=cutoff, weights=weights,
-                           max_iter=100_000 if train_iterations is None else train_iterations,
-                           lbfgs_steps=50, nonlinear_frames=50,
-                           time_limit=train_seconds if train_iterations is None else None, seed=seed)
+        n_members = 1 if selection == "maxvol" else committee
+        members = [train_potential(train, model, seed=seed + 1000 * k, level=level, cutoff=cutoff, weights=weights,
+                                   seconds=train_seconds, iterations=train_iterations, nequip=nequip)
+                   for k in range(n_members)]
+        pot = members[0] if n_members == 1 else Committee(members)
         rec: dict[str, Any] = {"round": rnd, "n_train": len(train), "oracle_calls": calls}
         if valid:
             rep = error_report(pot, valid)
@@ -263,8 +221,12 @@ def active_learning(
             rec["candidates"] = 0
             history.append(rec)
             break
-        active = pot.active_set if pot.active_set is not None else ActiveSet.fit(pot, train)
-        found, grades = explore(pot, active, seeds, temperatures, md_steps, gamma_select, gamma_break,
+        grader: ActiveSet | CommitteeGrader
+        if selection == "maxvol":
+            grader = pot.active_set if pot.active_set is not None else ActiveSet.fit(pot, train)
+        else:
+            grader = CommitteeGrader(pot, train)
+        found, grades = explore(pot, grader, seeds, temperatures, md_steps, gamma_select, gamma_break,
                                 seed=seed + rnd)
         rec["candidates"] = len(found)
         rec["max_grade"] = float(max(grades)) if grades else None
@@ -274,8 +236,11 @@ def active_learning(
             callback(rec)
         if not found:
             break
-        pick = select_by_maxvol(pot, active, found, max_add)
+        if selection == "maxvol":
+            pick = select_by_maxvol(pot, grader, found, max_add)  # type: ignore[arg-type]
+        else:
+            pick = select_by_committee(grader, found, max_add)  # type: ignore[arg-type]
         new = label_frames([found[k] for k in pick], oracle, client=client)
         calls += len(new)
         train.extend(new)
-    return pot, train, history  # type: ignore[return-value]
+    return pot, train, history

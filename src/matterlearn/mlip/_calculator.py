@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from typing import Any
 
@@ -11,7 +12,6 @@ from ase import Atoms
 from ase.calculators.calculator import Calculator, all_changes
 
 from ..errors import ExtrapolationError
-from ._mtp import MomentTensorPotential, _voigt
 from ._neighbors import pair_shifts
 
 __all__ = ["ExtrapolationWarning", "MLIPCalculator"]
@@ -26,15 +26,16 @@ class ExtrapolationWarning(UserWarning):
 class MLIPCalculator(Calculator):
     """Energy, forces, stress and per-atom energies from a matterlearn potential.
 
-    Neighbour lists come from ASE (``ase.neighborlist``) with a Verlet skin: the list is built for
+    Neighbour lists come from vesin (as ASE would find them) with a Verlet skin: the list is built for
     ``cutoff + skin`` and reused until an atom has moved (or the cell has deformed) by more than
     half the skin, so molecular dynamics rebuilds it only every few tens of steps. The calculator
     never modifies the ``Atoms`` it is given.
 
     Parameters
     ----------
-    potential : MomentTensorPotential
-        The potential (or a path to a saved one).
+    potential : Potential
+        Any potential of :mod:`matterlearn.mlip` (the MTP, the equivariant network, a
+        committee), or a path to a saved one.
     skin : float
         Verlet skin in Å.
     warn_extrapolation : bool
@@ -48,14 +49,15 @@ class MLIPCalculator(Calculator):
         should stop rather than write them. ``None``: never stop.
     """
 
-    implemented_properties = ("energy", "free_energy", "energies", "forces", "stress")
+    implemented_properties = ("energy", "free_energy", "energies", "forces", "stress", "force_uncertainty")
 
-    def __init__(self, potential: MomentTensorPotential | str, skin: float = 1.0,
+    def __init__(self, potential: Any, skin: float = 1.0,
                  warn_extrapolation: bool = True, stop_distance_ratio: float | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        if not isinstance(potential, MomentTensorPotential):
-            from ._mtp import load_potential
+        if isinstance(potential, (str, os.PathLike)):
+            from ._protocol import load_potential
+
             potential = load_potential(potential)
         self.potential = potential
         self.skin = float(skin)
@@ -94,25 +96,24 @@ class MLIPCalculator(Calculator):
         atoms = self.atoms
         pot = self.potential
         pot.check_species(atoms)
-        i, j, S, first = self._neighbours(atoms)
-        vec = atoms.positions[j] - atoms.positions[i] + S @ atoms.cell.array
-        idx = pot.species_index
-        species = np.array([idx[z] for z in atoms.numbers], dtype=np.int64)
-        from . import _kernel
-
-        e_at, forces, virial = _kernel.evaluate(first, j, vec, species, pot.radial_coef, pot.xi, pot.ref_energy,
-                                                *pot._kernel_args(), np.zeros(len(atoms), dtype=np.int64), 1,
-                                                True)
-        if len(vec) and (self.stop_distance_ratio is not None
-                         or (self.warn_extrapolation and not self._warned)):
+        i, j, S, _ = self._neighbours(atoms)
+        e_at, forces, stress = pot.evaluate_neighbours(atoms, i, j, S)
+        if len(i) and (self.stop_distance_ratio is not None
+                       or (self.warn_extrapolation and not self._warned)):
+            vec = atoms.positions[j] - atoms.positions[i] + S @ atoms.cell.array
+            idx = pot.species_index
+            species = np.array([idx[z] for z in atoms.numbers], dtype=np.int64)
             self._check_distances(vec, species, i)
         energy = float(e_at.sum())
         self.results["energy"] = energy
         self.results["free_energy"] = energy
         self.results["energies"] = e_at
         self.results["forces"] = forces
-        if atoms.cell.rank == 3:
-            self.results["stress"] = _voigt(virial[0]) / atoms.get_volume()
+        if stress is not None:
+            self.results["stress"] = stress
+        uncertainty = getattr(pot, "last_force_uncertainty", None)
+        if uncertainty is not None:
+            self.results["force_uncertainty"] = uncertainty
 
     def _check_distances(self, vec: np.ndarray, species: np.ndarray, i: np.ndarray) -> None:
         r = np.sqrt((vec ** 2).sum(axis=1))
@@ -129,7 +130,7 @@ class MLIPCalculator(Calculator):
         if ratio[k] < 0.999 and (stop or not self._warned):
             sym = self.potential.species
             grade = ""
-            if self.potential.active_set is not None:
+            if getattr(self.potential, "active_set", None) is not None:
                 g = float(self.potential.active_set.grades(self.potential, [self.atoms])[0][0])
                 self.results["extrapolation_grade"] = g
                 grade = f"; extrapolation grade {g:.3g} (above 1: outside the training set)"

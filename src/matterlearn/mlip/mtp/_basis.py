@@ -30,7 +30,7 @@ from math import factorial
 
 import numpy as np
 
-from ..errors import ParameterError
+from ...errors import ParameterError
 
 __all__ = ["MomentBasis", "exponents", "moment_basis"]
 

@@ -10,15 +10,15 @@ from typing import Any
 
 import numpy as np
 from ase import Atoms
-from ase.data import atomic_numbers, chemical_symbols
 
-from ..data._atomic import atomic_write_text
-from ..errors import DataFormatError, ParameterError, UnknownElementError
+from ...data._atomic import atomic_write_text
+from ...errors import DataFormatError, ParameterError
+from .._protocol import check_species, species_index, validate_species
 from . import _kernel
 from ._basis import MomentBasis, moment_basis
-from ._neighbors import Pairs, build_pairs
+from .._neighbors import Pairs, build_pairs
 
-__all__ = ["MomentTensorPotential", "load_potential"]
+__all__ = ["MomentTensorPotential", "load_mtp"]
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +97,7 @@ class MomentTensorPotential:
 
     def __init__(self, species: Sequence[str], level: int = 16, cutoff: float = 5.0, min_distance: float = 1.8,
                  n_radial: int = 8, seed: int = 0) -> None:
-        for s in species:
-            if s not in atomic_numbers or s == "X":
-                raise UnknownElementError(f"unknown chemical symbol {s!r} in the species of the potential")
-        if len(set(species)) != len(species) or not species:
-            raise ParameterError(f"species must be distinct and not empty, got {list(species)}")
+        validate_species(species)
         if not 0 < min_distance < cutoff:
             raise ParameterError(f"need 0 < min_distance < cutoff, got {min_distance} and {cutoff}")
         if n_radial < 2:
@@ -126,16 +122,10 @@ class MomentTensorPotential:
     # -- evaluation -------------------------------------------------------------------------------
     @property
     def species_index(self) -> dict[int, int]:
-        return {atomic_numbers[s]: k for k, s in enumerate(self.species)}
+        return species_index(self.species)
 
     def check_species(self, atoms: Atoms, where: str = "structure") -> None:
-        known = set(self.species_index)
-        unknown = sorted({chemical_symbols[z] for z in set(atoms.numbers.tolist()) - known})
-        if unknown:
-            raise UnknownElementError(
-                f"{where} contains {', '.join(unknown)}, which the potential was not trained on "
-                f"(it knows {', '.join(self.species)}); train on data with these species"
-            )
+        check_species(self.species, atoms, where)
 
     def pairs(self, frames: Sequence[Atoms]) -> Pairs:
         for k, atoms in enumerate(frames):
@@ -179,6 +169,22 @@ class MomentTensorPotential:
             "stress": stress,
         }
 
+    def evaluate_neighbours(self, atoms: Atoms, i: np.ndarray, j: np.ndarray, S: np.ndarray
+                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per-atom energies, forces and stress (Voigt, eV/Å^3; None without a cell) of one
+        structure from pairs ``(i, j, S)`` sorted by ``i`` (pairs past the cutoff contribute
+        nothing)."""
+        n = len(atoms)
+        first = np.concatenate([[0], np.cumsum(np.bincount(i, minlength=n))]).astype(np.int64)
+        vec = atoms.positions[j] - atoms.positions[i] + S @ atoms.cell.array
+        idx = self.species_index
+        species = np.array([idx[z] for z in atoms.numbers], dtype=np.int64)
+        e_at, forces, virial = _kernel.evaluate(first, np.asarray(j, dtype=np.int64), vec, species,
+                                                self.radial_coef, self.xi, self.ref_energy, *self._kernel_args(),
+                                                np.zeros(n, dtype=np.int64), 1, True)
+        stress = _voigt(virial[0]) / atoms.get_volume() if atoms.cell.rank == 3 else None
+        return e_at, forces, stress
+
     # -- persistence ------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -212,7 +218,7 @@ class MomentTensorPotential:
             raise DataFormatError(f"{where}: array shapes do not match the recipe")
         pot.radial_coef, pot.xi, pot.ref_energy, pot.min_seen = coef, xi, ref, seen
         if d.get("active_set") is not None:
-            from ._active import ActiveSet
+            from ._maxvol import ActiveSet
 
             pot.active_set = ActiveSet.from_dict(d["active_set"])
         return pot
@@ -222,9 +228,9 @@ class MomentTensorPotential:
         atomic_write_text(path, json.dumps(self.to_dict()))
 
 
-def load_potential(path: str | os.PathLike[str]) -> MomentTensorPotential:
-    """Load a potential written by :meth:`MomentTensorPotential.save`."""
-    from ..errors import DataFileNotFoundError
+def load_mtp(path: str | os.PathLike[str]) -> MomentTensorPotential:
+    """Load an MTP written by :meth:`MomentTensorPotential.save`."""
+    from ...errors import DataFileNotFoundError
 
     path = os.fspath(path)
     if os.path.isdir(path):

@@ -27,11 +27,11 @@ import numpy as np
 import scipy.linalg
 from ase import Atoms
 
-from ..data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
-from ..errors import DataFormatError, EmptyDataError, MissingLabelError, ParameterError
+from ...data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
+from ...errors import DataFormatError, EmptyDataError, MissingLabelError, ParameterError
 from . import _kernel
-from ._mtp import MomentTensorPotential, _voigt
-from ._neighbors import Pairs
+from ._model import MomentTensorPotential, _voigt
+from .._neighbors import Pairs
 
 __all__ = ["TrainingSet", "parse_weights", "solve_linear", "train_mtp"]
 
@@ -57,9 +57,10 @@ def check_close_atoms(atoms: Atoms, where: str, limit: float = CLOSEST_PHYSICAL_
                               f"remove the frame")
 
 
-def parse_weights(text: str | dict[str, float] | None) -> dict[str, float]:
-    """``"energy=1,forces=0.01,stress=0.001"`` -> dict; missing names keep their defaults."""
-    out = dict(DEFAULT_WEIGHTS)
+def parse_weights(text: str | dict[str, float] | None, defaults: dict[str, float] | None = None) -> dict[str, float]:
+    """``"energy=1,forces=0.01,stress=0.001"`` -> dict; missing names keep their defaults (the
+    MTP's unless ``defaults`` are given)."""
+    out = dict(DEFAULT_WEIGHTS if defaults is None else defaults)
     if text is None:
         return out
     items = text.items() if isinstance(text, dict) else [kv.split("=", 1) for kv in str(text).split(",") if kv]
@@ -354,7 +355,7 @@ def train_mtp(
     """
     from scipy.optimize import minimize
 
-    from ._mtp import load_potential
+    from ._model import load_mtp as load_potential
 
     w = parse_weights(weights)
     if not frames:
@@ -475,7 +476,7 @@ def train_mtp(
         solve_linear(pot, data, w, ridge)
         record("lbfgs+linear", done)
     if active_set:
-        from ._active import ActiveSet
+        from ._maxvol import ActiveSet
 
         try:
             pot.active_set = ActiveSet.fit(pot, frames)
