@@ -41,10 +41,17 @@ def _check_cutoff(cutoff: float) -> None:
 def train(
     data: Annotated[str, typer.Argument(help="Training frames: extxyz file or ASE database.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Potential file to write (JSON).")],
-    model: Annotated[str, typer.Option("--model", help="Potential kind (mtp).")] = "mtp",
+    model: Annotated[str, typer.Option("--model", help="Potential kind: mtp or nequip.")] = "mtp",
+    l_max: Annotated[int, typer.Option("--l-max", help="NequIP: highest spherical-harmonic order (0-3).")] = 1,
+    features: Annotated[int, typer.Option("--features", help="NequIP: channels per irrep.")] = 32,
+    layers: Annotated[int, typer.Option("--layers", help="NequIP: interaction blocks.")] = 3,
+    epochs: Annotated[int, typer.Option("--epochs", help="NequIP: most epochs.")] = 1000,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="NequIP: frames per batch.")] = 5,
+    dtype: Annotated[str, typer.Option("--dtype", help="NequIP: float32 or float64.")] = "float32",
     level: Annotated[int, typer.Option("--level", help="MTP level (8, 12, 16, 20, 24).")] = 16,
     cutoff: Annotated[float, typer.Option("--cutoff", help="Cutoff radius (Å).")] = 5.0,
-    weights: Annotated[str, typer.Option("--weights", help="Loss weights.")] = "energy=1,forces=0.01,stress=0.001",
+    weights: Annotated[str | None, typer.Option("--weights", help="Loss weights (MTP default energy=1,forces=0.01,"
+                                                "stress=0.001; NequIP energy=10,forces=1,stress=100).")] = None,
     valid: Annotated[str | None, typer.Option("--valid", help="Validation frames.")] = None,
     max_iter: Annotated[int, typer.Option("--max-iter", help="L-BFGS iterations (0: linear fit only).")] = 400,
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds for the nonlinear fit.")] = None,
@@ -61,10 +68,18 @@ def train(
     from ..mlip import error_report, parse_weights, train_mtp
     from ._progress import progress
 
-    if model != "mtp":
-        raise ParameterError(f"unknown model {model!r}; this version trains mtp")
+    if model not in ("mtp", "nequip"):
+        raise ParameterError(f"unknown model {model!r}; choose mtp or nequip")
     _check_cutoff(cutoff)
-    w = parse_weights(weights)
+    if model == "nequip":
+        from ..mlip.nequip._train import DEFAULT_WEIGHTS as NEQUIP_WEIGHTS
+
+        w = parse_weights(weights, defaults=NEQUIP_WEIGHTS)
+        from ..mlip.nequip import NequIPPotential
+
+        NequIPPotential(["H"], r_max=cutoff, l_max=l_max, features=features, layers=layers, dtype=dtype)  # checks
+    else:
+        w = parse_weights(weights)
     outs = Outputs()
     outs.file(output, "--output")
     outs.file(json_out, "--json")
@@ -87,11 +102,27 @@ def train(
                        description=f"L-BFGS iteration {rec['iterations']}"
                        + (f", force RMSE {force:.3g} meV/Å" if force is not None else ""))
 
-        pot, history = train_mtp(frames, level=level, cutoff=cutoff, weights=w, valid=vframes, max_iter=max_iter,
-                                 time_limit=time_limit, seed=seed, checkpoint=checkpoint, resume=resume,
-                                 callback=show,
-                                 on_iteration=lambda n: bar.update(task, completed=min(n, max(max_iter, 1))))
-    payload: dict[str, Any] = {"model": model, "level": level, "n_frames": len(frames), "history": history,
+        if model == "mtp":
+            pot, history = train_mtp(frames, level=level, cutoff=cutoff, weights=w, valid=vframes,
+                                     max_iter=max_iter, time_limit=time_limit, seed=seed, checkpoint=checkpoint,
+                                     resume=resume, callback=show,
+                                     on_iteration=lambda n: bar.update(task, completed=min(n, max(max_iter, 1))))
+        else:
+            from ..mlip import train_nequip
+
+            def show_epoch(rec: dict[str, Any]) -> None:
+                keys = [k for k in rec if k.endswith(("_meV", "_meV_per_A", "_GPa"))]
+                bar.console.print(f"[{rec['seconds']:7.1f} s] epoch {rec['epoch']:4d}  lr={rec['lr']:.2g}  "
+                                  + "  ".join(f"{k}={rec[k]:.3g}" for k in keys))
+                bar.update(task, completed=min(rec["epoch"], epochs), total=epochs,
+                           description=f"epoch {rec['epoch']}, valid force RMSE "
+                           f"{rec.get('valid_forces_rmse_meV_per_A', float('nan')):.3g} meV/Å")
+
+            pot, history = train_nequip(frames, r_max=cutoff, l_max=l_max, features=features, layers=layers,
+                                        dtype=dtype, weights=w, valid=vframes, epochs=epochs, batch_size=batch_size,
+                                        time_limit=time_limit, seed=seed, checkpoint=checkpoint, resume=resume,
+                                        callback=show_epoch)
+    payload: dict[str, Any] = {"model": model, "level": level if model == "mtp" else None, "n_frames": len(frames), "history": history,
                                "train": {k: v for k, v in error_report(pot, frames).items() if k != "by_config_type"}}
     if vframes:
         payload["valid"] = {k: v for k, v in error_report(pot, vframes).items() if k != "by_config_type"}
@@ -147,6 +178,8 @@ def test(
     row("all", rep)
     for name, b in rep["by_config_type"].items():
         row(name, b)
+    for el, st in rep.get("forces_by_species", {}).items():
+        table.add_row(f"{el} atoms ({st['n_atoms']})", "-", "-", f"{st['rmse']:.3g}", f"{st['mae']:.3g}", "-", "-")
     Console().print(table)
     with outs:
         _write_json(outs, json_out, rep)

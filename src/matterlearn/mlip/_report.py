@@ -32,6 +32,7 @@ def predictions(pot: Any, frames: Sequence[Atoms]) -> dict[str, Any]:
         "energy_ref": e_ref, "energy_pred": np.asarray(pred["energy"]),
         "forces_ref": f_ref, "forces_pred": pred["forces"],
         "stress_ref": s_ref, "stress_pred": np.asarray(pred["stress"]),
+        "symbols": [np.array(a.get_chemical_symbols()) for a in frames],
     }
 
 
@@ -60,6 +61,13 @@ def _block(p: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
         if ok.any():
             rms_f = float(np.sqrt((fr[ok] ** 2).mean()))
             out["forces_relative_rmse"] = float(np.sqrt(((fp - fr)[ok] ** 2).mean())) / rms_f if rms_f else np.nan
+        sym = np.concatenate([p["symbols"][k] for k in idx])
+        out["forces_by_species"] = {}
+        for el in sorted(set(sym.tolist())):
+            m = sym == el
+            st = _stats((fp - fr)[m].ravel(), 1000.0)
+            if st:
+                out["forces_by_species"][el] = {"n_atoms": int(m.sum()), **st}
     ds = (p["stress_pred"] - p["stress_ref"])[mask]
     out["stress_GPa"] = _stats(ds.ravel(), 1.0 / GPa)
     return out
@@ -68,7 +76,9 @@ def _block(p: dict[str, Any], mask: np.ndarray) -> dict[str, Any]:
 def error_report(pot: Any, frames: Sequence[Atoms]) -> dict[str, Any]:
     """Errors of ``pot`` on ``frames``: energy (eV), energy per atom (meV/atom), force components
     (meV/Å; also error-vector lengths and the RMS error relative to the RMS force) and stress
-    components (GPa), each with max, mean and RMS absolute error, overall and per ``config_type``.
+    components (GPa), each with max, mean and RMS absolute error, overall and per ``config_type``;
+    force errors also per species (``forces_by_species``, as nequip's ``Cu_f_mae``), with the
+    flat keys ``<El>_f_mae`` and ``<El>_f_rmse`` (meV/Å) at the top level.
 
     The top level also carries the flat keys ``energy_per_atom_rmse_meV``,
     ``energy_per_atom_mae_meV``, ``forces_rmse_meV_per_A``, ``forces_mae_meV_per_A`` and
@@ -86,4 +96,7 @@ def error_report(pot: Any, frames: Sequence[Atoms]) -> dict[str, Any]:
         "forces_mae_meV_per_A": out.get("forces_meV_per_A", {}).get("mae"),
         "stress_rmse_GPa": out["stress_GPa"].get("rmse"),
     }
+    for el, st in out.get("forces_by_species", {}).items():
+        flat[f"{el}_f_mae"] = st.get("mae")
+        flat[f"{el}_f_rmse"] = st.get("rmse")
     return {**flat, **out}

@@ -173,8 +173,8 @@ class NequIPPotential:
         """Per-atom energies, frame energies, and (when asked) forces and virials ``dE/d(strain)``
         (n_frames, 3, 3) of a batch. ``create_graph`` keeps the graph of the derivatives (training
         on forces)."""
-        pos = g.positions.detach().requires_grad_(forces)
-        strain = torch.zeros(g.n_frames, 3, 3, dtype=pos.dtype, requires_grad=stress)
+        pos = g.positions.detach().requires_grad_(bool(forces))
+        strain = torch.zeros(g.n_frames, 3, 3, dtype=pos.dtype, requires_grad=bool(stress))
         if stress:
             sym = 0.5 * (strain + strain.transpose(1, 2))
             pos_s = pos + torch.einsum("ni,nij->nj", pos, sym[g.atom_frame])
@@ -232,7 +232,7 @@ class NequIPPotential:
         structure from a neighbour list that may reach past ``r_max`` (a Verlet skin)."""
         vec = atoms.positions[j] - atoms.positions[i] + S @ atoms.cell.array
         keep = (vec ** 2).sum(axis=1) < self.cutoff ** 2
-        periodic = atoms.cell.rank == 3
+        periodic = bool(atoms.cell.rank == 3)
         g = self.graph(atoms, (i[keep], j[keep], S[keep]))
         with torch.enable_grad():
             res = self.compute(g, forces=True, stress=periodic)

@@ -122,16 +122,16 @@ def batch_loss(pot: NequIPPotential, g: Graph, labels: dict[str, torch.Tensor], 
     loss = res["energy"].sum() * 0.0
     mse, n = _masked_mse(res["energy"] / labels["n_atoms"], labels["energy"] / labels["n_atoms"])
     loss = loss + weights["energy"] * mse
-    terms["energy"] = (float(mse) * n, n)
+    terms["energy"] = (float(mse.detach()) * n, n)
     if want_f:
         mse, n = _masked_mse(res["forces"], labels["forces"])
         loss = loss + weights["forces"] * mse
-        terms["forces"] = (float(mse) * n, n)
+        terms["forces"] = (float(mse.detach()) * n, n)
     if want_s:
         stress = res["virial"] / labels["volume"][:, None, None]
         mse, n = _masked_mse(stress, labels["stress"])
         loss = loss + weights["stress"] * mse
-        terms["stress"] = (float(mse) * n, n)
+        terms["stress"] = (float(mse.detach()) * n, n)
     return loss, terms
 
 
@@ -314,7 +314,7 @@ def train_nequip(
         pot = NequIPPotential(species, r_max=cfg.r_max, l_max=cfg.l_max, features=cfg.features, layers=cfg.layers,
                               parity=cfg.parity, dtype=cfg.dtype, seed=seed,
                               **{k: getattr(cfg, k) for k in ("n_basis", "radial_hidden", "radial_layers",
-                                                              "readout_hidden", "envelope_p", "avg_neighbours")})
+                                                              "readout_hidden", "envelope_p", "avg_neighbours", "fused")})
         with torch.no_grad():
             pot.model.shift.copy_(torch.as_tensor(shift, dtype=pot.dtype))
             pot.model.scale.fill_(scale)
