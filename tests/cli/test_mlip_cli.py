@@ -100,3 +100,28 @@ def test_active_cli(tmp_path, cli, emt_frames) -> None:  # type: ignore[no-untyp
     code, out, err = cli("mlip", "active", str(tmp_path / "start.extxyz"), str(tmp_path / "seed.xyz"),
                          "-o", str(tmp_path / "p2.json"), "--oracle", "vasp")
     assert code == 1 and "unknown calculator" in err
+
+
+def test_nequip_train_test_md_and_bad_l_max(tmp_path, cli, emt_frames) -> None:  # type: ignore[no-untyped-def]
+    train = tmp_path / "train.extxyz"
+    test = tmp_path / "test.extxyz"
+    write_frames(train, emt_frames[::4][:12])
+    write_frames(test, emt_frames[1::7][:4])
+    pot = tmp_path / "pot.pt"
+    code, out, err = cli("mlip", "train", str(train), "-o", str(pot), "--model", "nequip", "--features", "4",
+                         "--layers", "1", "--epochs", "2", "--cutoff", "4.0", "--json", str(tmp_path / "h.json"))
+    assert code == 0, err
+    assert len(json.loads((tmp_path / "h.json").read_text())["history"]) == 2
+    code, out, err = cli("mlip", "test", str(pot), str(test), "--json", str(tmp_path / "test.json"))
+    assert code == 0, err
+    rep = json.loads((tmp_path / "test.json").read_text())
+    assert rep["Cu_f_rmse"] > 0 and "Cu atoms" in out
+    write(tmp_path / "start.xyz", emt_frames[40])
+    code, out, err = cli("mlip", "md", str(pot), str(tmp_path / "start.xyz"), "--trajectory",
+                         str(tmp_path / "md.extxyz"), "--steps", "4", "--interval", "2")
+    assert code == 0, err
+    before = files_in(tmp_path)
+    code, out, err = cli("mlip", "train", str(train), "-o", str(tmp_path / "x.pt"), "--model", "nequip",
+                         "--l-max", "5")
+    assert code == 1 and "l_max must be 0, 1, 2 or 3" in err and len(err.strip().splitlines()) == 1
+    assert files_in(tmp_path) == before

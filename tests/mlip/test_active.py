@@ -56,3 +56,18 @@ def test_active_learning_loop_labels_what_extrapolates(emt_frames) -> None:  # t
     assert all(r["forces_rmse_meV_per_A"] < 0.5 * rms for r in history), (rms, history)
     with pytest.raises(ParameterError, match="gamma_select"):
         active_learning(start, [seed], gamma_select=5, gamma_break=2)
+
+
+def test_active_learning_by_committee_disagreement(emt_frames) -> None:  # type: ignore[no-untyped-def]
+    from matterlearn.mlip import Committee
+
+    start = [a for a in emt_frames if a.info["config_type"] == "md_300K"][:3]
+    seed = bulk("Cu", "fcc", a=3.61, cubic=True).repeat(2)
+    pot, train, history = active_learning(start, [seed], "emt", selection="committee", committee=2, level=8,
+                                          cutoff=4.5, temperatures=(1200.0,), md_steps=20, gamma_select=1.2,
+                                          gamma_break=50, max_add=2, max_rounds=1, train_iterations=10, seed=0)
+    assert isinstance(pot, Committee) and len(pot.members) == 2
+    assert history[0]["candidates"] > 0 and history[0]["max_grade"] > 1.2
+    assert len(train) == len(start) + history[-1]["oracle_calls"] and history[-1]["oracle_calls"] > 0
+    with pytest.raises(ParameterError, match="MaxVol selection needs the MTP"):
+        active_learning(start, [seed], model="nequip", selection="maxvol")
