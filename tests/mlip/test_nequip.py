@@ -6,13 +6,18 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-from ase.build import bulk  # noqa: E402
-from scipy.spatial.transform import Rotation  # noqa: E402
+from ase.build import bulk
+from scipy.spatial.transform import Rotation
 
-from matterlearn.errors import MatterlearnError, MissingLabelError, ParameterError, UnknownElementError  # noqa: E402
-from matterlearn.mlip import Committee, MLIPCalculator, error_report, load_potential  # noqa: E402
-from matterlearn.mlip.nequip import NequIPPotential, train_nequip  # noqa: E402
-from matterlearn.testing import check_calculator  # noqa: E402
+from matterlearn.errors import (
+    MatterlearnError,
+    MissingLabelError,
+    ParameterError,
+    UnknownElementError,
+)
+from matterlearn.mlip import Committee, MLIPCalculator, error_report, load_potential
+from matterlearn.mlip.nequip import NequIPPotential, train_nequip
+from matterlearn.testing import check_calculator
 
 
 def _cell(seed: int = 0):  # type: ignore[no-untyped-def]
@@ -106,7 +111,7 @@ def test_trained_model_meets_the_physics_contract(trained, emt_frames) -> None: 
 
 def test_training_is_deterministic_and_resumes(emt_frames, tmp_path) -> None:  # type: ignore[no-untyped-def]
     torch.set_num_threads(1)
-    kw = dict(features=4, layers=1, epochs=2, batch_size=4, seed=7)
+    kw = {"features": 4, "layers": 1, "epochs": 2, "batch_size": 4, "seed": 7}
     a, _ = train_nequip(emt_frames[:10], **kw)
     b, _ = train_nequip(emt_frames[:10], **kw)
     frames = emt_frames[10:12]

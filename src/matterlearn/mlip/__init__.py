@@ -18,8 +18,16 @@ from ._committee import Committee
 from ._md import run_md
 from ._protocol import Potential, load_potential
 from ._report import error_report
-from .mtp import ActiveSet, MomentBasis, MomentTensorPotential, maxvol, moment_basis, parse_weights, \
-    select_by_maxvol, train_mtp
+from .mtp import (
+    ActiveSet,
+    MomentBasis,
+    MomentTensorPotential,
+    maxvol,
+    moment_basis,
+    parse_weights,
+    select_by_maxvol,
+    train_mtp,
+)
 
 _LAZY = {"NequIPPotential", "train_nequip"}
 

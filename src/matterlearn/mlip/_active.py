@@ -72,7 +72,6 @@ def explore(pot: Any, active: ActiveSet | CommitteeGrader, seeds: Sequence[Atoms
     from ase.md.langevin import Langevin
 
     from .._compat import thermalize as thermalize_momenta
-
     from ._calculator import MLIPCalculator
 
     rng = np.random.default_rng(seed)

@@ -58,10 +58,10 @@ def run_md(atoms: Atoms, calc: Any, temperature: float, steps: int, timestep: fl
     import time
 
     from ase.md.langevin import Langevin
+    from ase.md.velocitydistribution import Stationary
     from ase.md.verlet import VelocityVerlet
 
     from .._compat import thermalize as thermalize_momenta
-    from ase.md.velocitydistribution import Stationary
 
     if ensemble not in ENSEMBLES:
         raise ParameterError(f"unknown ensemble {ensemble!r}; choose from {', '.join(ENSEMBLES)}")

@@ -25,7 +25,12 @@ import numpy as np
 from ase import Atoms
 from ase.data import atomic_numbers, chemical_symbols
 
-from ..errors import DataFileNotFoundError, DataFormatError, ParameterError, UnknownElementError
+from ..errors import (
+    DataFileNotFoundError,
+    DataFormatError,
+    ParameterError,
+    UnknownElementError,
+)
 
 __all__ = ["Potential", "check_species", "load_potential", "species_index", "validate_species"]
 

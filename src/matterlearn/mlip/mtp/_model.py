@@ -13,10 +13,10 @@ from ase import Atoms
 
 from ...data._atomic import atomic_write_text
 from ...errors import DataFormatError, ParameterError
+from .._neighbors import Pairs, build_pairs
 from .._protocol import check_species, species_index, validate_species
 from . import _kernel
 from ._basis import MomentBasis, moment_basis
-from .._neighbors import Pairs, build_pairs
 
 __all__ = ["MomentTensorPotential", "load_mtp"]
 

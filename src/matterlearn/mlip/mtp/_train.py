@@ -29,9 +29,9 @@ from ase import Atoms
 
 from ...data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
 from ...errors import DataFormatError, EmptyDataError, MissingLabelError, ParameterError
+from .._neighbors import Pairs
 from . import _kernel
 from ._model import MomentTensorPotential, _voigt
-from .._neighbors import Pairs
 
 __all__ = ["TrainingSet", "parse_weights", "solve_linear", "train_mtp"]
 

@@ -298,7 +298,7 @@ def load_nequip(source: str | os.PathLike[str] | io.BytesIO, where: str | None =
             raise KeyError("format")
         recipe = json.loads(payload["recipe"])
         state = payload["state_dict"]
-    except Exception as exc:  # a damaged zip, a foreign pickle, a missing key: all one message
+    except Exception as exc:  # noqa: BLE001 (a damaged zip, a foreign pickle, a missing key: one message)
         raise DataFormatError(f"{where}: not a matterlearn NequIP file ({exc.__class__.__name__}: {exc})") from None
     return NequIPPotential.from_recipe(recipe, state, where=where)
 
