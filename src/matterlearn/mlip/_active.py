@@ -52,8 +52,8 @@ class CommitteeGrader:
 
 
 def select_by_committee(grader: CommitteeGrader, candidates: Sequence[Atoms], limit: int) -> list[int]:
-    """The ``limit`` candidates with the largest committee grades above 1, at most one per
-    trajectory step pair of equal grade (largest first)."""
+    """Indices of the (at most ``limit``) candidates with the largest committee grades above 1,
+    largest first."""
     if not candidates or limit <= 0:
         return []
     g, _ = grader.grades(grader.committee, candidates)

@@ -18,7 +18,6 @@ per-atom energy is ``scale[z] * Readout(h_i) + shift[z]``; forces are ``-dE/dr``
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -201,8 +200,3 @@ class NequIPNet(nn.Module):
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
-
-def species_list(species: Sequence[str]) -> list[str]:
-    from ase.data import atomic_numbers
-
-    return sorted(set(species), key=lambda s: atomic_numbers[s])
