@@ -229,19 +229,11 @@ class MomentTensorPotential:
 
 
 def load_mtp(path: str | os.PathLike[str]) -> MomentTensorPotential:
-    """Load an MTP written by :meth:`MomentTensorPotential.save`."""
-    from ...errors import DataFileNotFoundError
+    """Load an MTP written by :meth:`MomentTensorPotential.save` (any other potential file is
+    refused with one line)."""
+    from .._protocol import load_potential
 
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        raise DataFormatError(f"'{path}' is a folder, not a potential file")
-    if not os.path.exists(path):
-        raise DataFileNotFoundError(f"potential file '{path}' does not exist")
-    try:
-        with open(path, encoding="utf-8") as fh:
-            d = json.load(fh)
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataFormatError(f"{path}: not a potential file ({exc.__class__.__name__}: {exc})") from None
-    if not isinstance(d, dict):
-        raise DataFormatError(f"{path}: not a potential file (expected a JSON object)")
-    return MomentTensorPotential.from_dict(d, where=path)
+    pot = load_potential(path)
+    if not isinstance(pot, MomentTensorPotential):
+        raise DataFormatError(f"{os.fspath(path)}: a {pot.kind} potential, not an MTP")
+    return pot

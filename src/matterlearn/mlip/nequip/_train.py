@@ -198,10 +198,6 @@ def _closest(pot: NequIPPotential, data: Sequence[Labelled]) -> np.ndarray:
     return np.minimum(seen, seen.T)
 
 
-def _rng_state(rng: np.random.Generator) -> dict[str, Any]:
-    return rng.bit_generator.state  # type: ignore[no-any-return]
-
-
 def train_nequip(
     frames: Sequence[Atoms],
     species: Sequence[str] | None = None,
@@ -434,6 +430,6 @@ def _save_checkpoint(path: str | os.PathLike[str], model: torch.nn.Module, opt: 
     state = {"format": CHECKPOINT_FORMAT, "config": model.cfg.to_dict(), "model": model.state_dict(), "optimizer": opt.state_dict(),
              "scheduler": sched.state_dict(), "ema": list(ema), "best": list(best["state"]),
              "best_loss": float(best["loss"]), "best_epoch": int(best["epoch"]), "history": history,
-             "epoch": epoch, "rng": _rng_state(rng), "torch_rng": torch.random.get_rng_state()}
+             "epoch": epoch, "rng": rng.bit_generator.state, "torch_rng": torch.random.get_rng_state()}
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         torch.save(state, fh)
