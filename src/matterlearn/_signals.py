@@ -7,7 +7,32 @@ import signal
 import threading
 from collections.abc import Iterator
 
-__all__ = ["deferred_interrupts"]
+__all__ = ["deferred_interrupts", "forget_interrupt", "raise_if_interrupted", "request_interrupt"]
+
+# set by the command line's SIGINT handler; long loops read it between their steps
+_REQUESTED = threading.Event()
+
+
+def request_interrupt() -> None:
+    """Record that the user asked to stop (the command line's Ctrl-C handler calls this)."""
+    _REQUESTED.set()
+
+
+def forget_interrupt() -> None:
+    """Drop a recorded request (a new command starts with none)."""
+    _REQUESTED.clear()
+
+
+def raise_if_interrupted() -> None:
+    """Raise :class:`KeyboardInterrupt` if an interrupt was asked for and not yet acted on.
+
+    The handler raises at once as well, but an exception raised inside a callback of compiled
+    code (numba compiling a kernel through llvmlite) is printed and dropped there, and the work
+    would go on. Loops that run for long call this once per step so that the request is kept.
+    """
+    if _REQUESTED.is_set():
+        _REQUESTED.clear()
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from .._signals import forget_interrupt, request_interrupt
 from ..errors import MatterlearnError
 from ._app import app
 from ._boundary import interrupt_note, set_interrupt_note
@@ -55,6 +56,7 @@ class _Interrupted:
 
     def __call__(self, signum: int, frame: Any) -> None:
         self.seen = True
+        request_interrupt()  # kept for the next step of a long loop, should this raise be lost
         raise KeyboardInterrupt
 
 
@@ -69,11 +71,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = typer.main.get_command(app)
     show_stack = "--traceback" in args
     interrupted = _Interrupted()
+    forget_interrupt()
     try:
         previous = signal.signal(signal.SIGINT, interrupted)
     except ValueError:  # not the main thread (a test runner's worker): leave the handler alone
         previous = None
     set_interrupt_note("nothing was written")
+    # an interrupt raised inside a callback of compiled code (llvmlite's object cache while numba
+    # compiles) is "ignored" there with a traceback; the handler's flag carries it to the next
+    # step of the work, so the ignored copy is dropped quietly
+    default_unraisable = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        if not (interrupted.seen and isinstance(info.exc_value, KeyboardInterrupt)):
+            default_unraisable(info)
+
+    sys.unraisablehook = unraisable
     try:
         rv = command.main(args=args, prog_name="matterlearn", standalone_mode=False)
         code = rv if isinstance(rv, int) else 0
@@ -110,6 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                              f"matterlearn: rerun with --traceback and report it)\n")
             code = 1
     finally:
+        sys.unraisablehook = default_unraisable
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     if argv is None:

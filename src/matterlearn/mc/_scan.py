@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from ase import Atoms
 
+from .._signals import raise_if_interrupted
 from ..ce import ClusterExpansion
 from ..errors import ParameterError
 from ._analysis import (
@@ -183,6 +184,7 @@ def temperature_scan(
         ens.temperature = t
 
         def tick(done: int, _: int, k: int = k) -> None:
+            raise_if_interrupted()
             if progress:
                 progress(k * (sweeps + equilibration) + done, total)
 

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.linalg
 from ase import Atoms
 
+from ..._signals import raise_if_interrupted
 from ...data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
 from ...errors import DataFormatError, EmptyDataError, MissingLabelError, ParameterError
 from .._neighbors import Pairs
@@ -436,6 +437,7 @@ def train_mtp(
             pot.ref_energy = z[n_c + n_b:]
 
         def fun(z: np.ndarray, x_scale: np.ndarray = x_scale) -> tuple[float, np.ndarray]:
+            raise_if_interrupted()
             unpack(z)
             loss, gc, gx, gr = loss_and_gradient(pot, ndata, w)
             return loss, np.concatenate([gc.ravel(), gx / x_scale, gr])
@@ -444,6 +446,7 @@ def train_mtp(
 
         def stop(_: np.ndarray, iterations: list[int] = iterations) -> None:
             iterations[0] += 1
+            raise_if_interrupted()
             if on_iteration is not None:
                 on_iteration(iterations[0])
             if deadline is not None and time.perf_counter() > deadline:

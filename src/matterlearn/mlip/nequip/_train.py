@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from ase import Atoms
 
+from ..._signals import raise_if_interrupted
 from ...data._keys import ENERGY_KEY, FORCES_KEY, STRESS_KEY
 from ...errors import DataFormatError, EmptyDataError, MissingLabelError, ParameterError
 from ._potential import Graph, NequIPPotential
@@ -362,6 +363,7 @@ def train_nequip(
         order = rng.permutation(len(data))
         sums = {"energy": [0.0, 0], "forces": [0.0, 0], "stress": [0.0, 0]}
         for b in range(n_batches):
+            raise_if_interrupted()
             items = [data[k] for k in order[b * batch_size:(b + 1) * batch_size]]
             g, labels = _batch(items)
             opt.zero_grad(set_to_none=True)
