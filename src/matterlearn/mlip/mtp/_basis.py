@@ -32,7 +32,7 @@ import numpy as np
 
 from ...errors import ParameterError
 
-__all__ = ["MomentBasis", "exponents", "moment_basis"]
+__all__ = ["MomentBasis", "exponents", "moment_basis", "tables_basis"]
 
 
 @cache
@@ -218,6 +218,8 @@ class MomentBasis:
     inv_op_stop: np.ndarray
     basis_factors: np.ndarray
     invariants: list[Invariant] = field(repr=False)
+    #: directions as unit vectors ``r_ij / |r_ij|`` (mlip-2's basis) instead of ``r_ij / R_cut``
+    unit: bool = False
     #: every monomial exponent up to ``max_nu`` (n_monomials, 3), the monomial of each component,
     #: and for each monomial the index and factor of its x, y and z derivatives
     mono_exp: np.ndarray = field(default=None, repr=False)  # type: ignore[assignment]
@@ -433,4 +435,55 @@ def moment_basis(max_level: int) -> MomentBasis:
         inv_op_stop=hi.astype(np.int64),
         basis_factors=basis_factors,
         invariants=invariants,
+    )
+
+
+def tables_basis(alpha_index_basic: np.ndarray, alpha_index_times: np.ndarray,
+                 alpha_moment_mapping: np.ndarray, alpha_moments_count: int) -> MomentBasis:
+    """A basis given by mlip-2's tables (the ``alpha_*`` entries of an ``.mtp`` file).
+
+    ``alpha_index_basic`` rows ``(mu, a, b, c)`` are the moment components ``sum_j f_mu(r_ij)
+    x^a y^b z^c`` of the unit vector; ``alpha_index_times`` rows ``(i, j, mult, k)`` are the ops
+    ``M[k] += mult * M[i] * M[j]``, in the order mlip-2 runs them; ``alpha_moment_mapping`` picks
+    the moments that are basis functions. Directions are unit vectors (``unit=True``). Each basis
+    function counts as one factor of its own for the training Jacobian.
+    """
+    basic = np.asarray(alpha_index_basic, dtype=np.int64).reshape(-1, 4)
+    times = np.asarray(alpha_index_times, dtype=np.int64).reshape(-1, 4)
+    mapping = np.asarray(alpha_moment_mapping, dtype=np.int64).ravel()
+    n_comp, n_buf = len(basic), int(alpha_moments_count)
+    if n_comp == 0 or len(mapping) == 0:
+        raise ParameterError("an mlip-2 basis needs at least one basic moment and one basis function")
+    for name, arr in (("alpha_index_times", times[:, [0, 1, 3]]), ("alpha_moment_mapping", mapping)):
+        if arr.size and (arr.min() < 0 or arr.max() >= n_buf):
+            raise ParameterError(f"{name} refers to moments outside 0..{n_buf - 1} (alpha_moments_count)")
+    if len(times) and times[:, 3].min() < n_comp:
+        raise ParameterError("alpha_index_times writes into a basic moment")
+    if basic[:, 1:].min() < 0 or basic[:, 0].min() < 0:
+        raise ParameterError("alpha_index_basic holds a negative index")
+    # levels: 2 + 4 mu + nu for a component, summed over the factors of a product
+    level = np.zeros(n_buf, dtype=np.int64)
+    level[:n_comp] = 2 + 4 * basic[:, 0] + basic[:, 1:].sum(axis=1)
+    for i, j, _, k in times:
+        level[k] = max(level[k], level[i] + level[j])
+    ops = times[:, [3, 0, 1]].copy()
+    stop = np.array([int(np.nonzero(ops[:, 0] == b)[0].max()) + 1 if b >= n_comp else 0 for b in mapping],
+                    dtype=np.int64)
+    comp_exp = basic[:, 1:].copy()
+    return MomentBasis(
+        max_level=int(level[mapping].max()),
+        comp_mu=basic[:, 0].copy(),
+        comp_nu=comp_exp.sum(axis=1),
+        comp_exp=comp_exp,
+        ops=ops,
+        coef=times[:, 2].astype(float),
+        n_buffer=n_buf,
+        basis=mapping.copy(),
+        basis_level=level[mapping],
+        inv_ref=mapping.copy(),
+        inv_op_start=np.zeros(len(mapping), dtype=np.int64),
+        inv_op_stop=stop,
+        basis_factors=np.arange(len(mapping), dtype=np.int64)[:, None],
+        invariants=[],
+        unit=True,
     )

@@ -1,5 +1,8 @@
 """Compiled (numba) kernels of the moment tensor potential.
 
+Directions enter the moments as ``u = r_ij / R_cut`` (this project's basis) or, with ``unit``, as
+the unit vector ``r_ij / |r_ij|`` (mlip-2's, for potentials read from ``.mtp`` files).
+
 Neighbours come as a CSR list over all atoms of one or many frames: the pairs of atom ``i`` are
 ``first[i]:first[i + 1]``, with neighbour index ``nbr[p]`` and displacement ``vec[p] = r_j - r_i``
 (Å). Radial coefficients have shape ``(n_species, n_species, n_mu, n_radial)``.
@@ -44,9 +47,9 @@ def _radial(r, rmin, rcut, n_rad, Q, dQ):
 
 
 @njit(cache=True, fastmath=True)
-def _pair_setup(vec_p, rcut, rmin, n_rad, coef_pair, n_mu, max_nu, Q, dQ, f, df, px, py, pz, rhat):
-    """Radial functions f_mu(r) and powers of u = r / rcut for one pair; returns r (nothing else is
-    computed when r >= rcut)."""
+def _pair_setup(vec_p, rcut, unit, rmin, n_rad, coef_pair, n_mu, max_nu, Q, dQ, f, df, px, py, pz, rhat):
+    """Radial functions f_mu(r) and powers of u = r / rcut (or r / |r| with ``unit``) for one pair;
+    returns r (nothing else is computed when r >= rcut)."""
     r = np.sqrt(vec_p[0] ** 2 + vec_p[1] ** 2 + vec_p[2] ** 2)
     if r >= rcut:
         return r
@@ -59,9 +62,10 @@ def _pair_setup(vec_p, rcut, rmin, n_rad, coef_pair, n_mu, max_nu, Q, dQ, f, df,
             b += coef_pair[mu, k] * dQ[k]
         f[mu] = a
         df[mu] = b
-    ux = vec_p[0] / rcut
-    uy = vec_p[1] / rcut
-    uz = vec_p[2] / rcut
+    scale = r if unit else rcut
+    ux = vec_p[0] / scale
+    uy = vec_p[1] / scale
+    uz = vec_p[2] / scale
     px[0] = 1.0
     py[0] = 1.0
     pz[0] = 1.0
@@ -75,7 +79,7 @@ def _pair_setup(vec_p, rcut, rmin, n_rad, coef_pair, n_mu, max_nu, Q, dQ, f, df,
 
 
 @njit(cache=True, fastmath=True)
-def _moments(i, first, vec, species, coef, rmin, rcut, comp_mu, comp_exp, max_nu, buf, Q, dQ, f, df,
+def _moments(i, first, vec, species, coef, rmin, rcut, unit, comp_mu, comp_exp, max_nu, buf, Q, dQ, f, df,
              px, py, pz, rhat, nbr):
     zi = species[i]
     n_comp = comp_mu.shape[0]
@@ -84,8 +88,8 @@ def _moments(i, first, vec, species, coef, rmin, rcut, comp_mu, comp_exp, max_nu
     for c in range(n_comp):
         buf[c] = 0.0
     for p in range(first[i], first[i + 1]):
-        r = _pair_setup(vec[p], rcut, rmin, n_rad, coef[zi, species[nbr[p]]], n_mu, max_nu, Q, dQ, f, df,
-                        px, py, pz, rhat)
+        r = _pair_setup(vec[p], rcut, unit, rmin, n_rad, coef[zi, species[nbr[p]]], n_mu, max_nu, Q, dQ, f,
+                        df, px, py, pz, rhat)
         if r >= rcut:
             continue
         for c in range(n_comp):
@@ -112,12 +116,14 @@ def _backward(buf, g, ops, opc):
 
 
 @njit(cache=True, fastmath=True)
-def _pair_grad(g, comp_mu, comp_exp, f, df, px, py, pz, rhat, rcut, out):
-    """d(sum_c g[c] m_c)/d r_ij for one pair, into out[3]."""
+def _pair_grad(g, comp_mu, comp_exp, f, df, px, py, pz, rhat, scale, unit, out):
+    """d(sum_c g[c] m_c)/d r_ij for one pair, into out[3]; ``scale`` is what divides r_ij in u
+    (rcut, or r with ``unit``)."""
     gx = 0.0
     gy = 0.0
     gz = 0.0
     radial = 0.0
+    hom = 0.0
     for c in range(comp_mu.shape[0]):
         gc = g[c]
         if gc == 0.0:
@@ -127,23 +133,27 @@ def _pair_grad(g, comp_mu, comp_exp, f, df, px, py, pz, rhat, rcut, out):
         e = comp_exp[c, 2]
         mono = px[a] * py[b] * pz[e]
         radial += gc * df[comp_mu[c]] * mono
-        fm = gc * f[comp_mu[c]] / rcut
+        if unit:
+            hom += gc * f[comp_mu[c]] * (a + b + e) * mono
+        fm = gc * f[comp_mu[c]] / scale
         if a > 0:
             gx += fm * a * px[a - 1] * py[b] * pz[e]
         if b > 0:
             gy += fm * b * px[a] * py[b - 1] * pz[e]
         if e > 0:
             gz += fm * e * px[a] * py[b] * pz[e - 1]
+    # a unit vector's monomial of degree n changes along r_ij as well: -n m rhat / r (Euler)
+    radial -= hom / scale
     out[0] = gx + radial * rhat[0]
     out[1] = gy + radial * rhat[1]
     out[2] = gz + radial * rhat[2]
 
 
 @njit(cache=True, fastmath=True)
-def _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, mono_exp, Q, dQ, px, py, pz, fP, dfP, monoP,
+def _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, unit, mono_exp, Q, dQ, px, py, pz, fP, dfP, monoP,
                 rhatP, QP, valid, keep_q):
-    """Radial functions, monomials and unit vectors of every pair of atom ``i``, cached for the
-    forward and the backward pass."""
+    """Radial functions, monomials, unit vectors and distances (``rhatP[:, 3]``) of every pair of
+    atom ``i``, cached for the forward and the backward pass."""
     zi = species[i]
     n_mu = coef.shape[2]
     n_rad = coef.shape[3]
@@ -169,9 +179,10 @@ def _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, mono_exp, Q, dQ, 
         if keep_q:
             for k in range(n_rad):
                 QP[pp, k] = Q[k]
-        ux = vec[p, 0] / rcut
-        uy = vec[p, 1] / rcut
-        uz = vec[p, 2] / rcut
+        scale = r if unit else rcut
+        ux = vec[p, 0] / scale
+        uy = vec[p, 1] / scale
+        uz = vec[p, 2] / scale
         px[0] = 1.0
         py[0] = 1.0
         pz[0] = 1.0
@@ -184,6 +195,7 @@ def _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, mono_exp, Q, dQ, 
         rhatP[pp, 0] = vec[p, 0] / r
         rhatP[pp, 1] = vec[p, 1] / r
         rhatP[pp, 2] = vec[p, 2] / r
+        rhatP[pp, 3] = r
 
 
 @njit(cache=True, fastmath=True)
@@ -198,7 +210,7 @@ def _accumulate(n_p, valid, comp_mu, comp_mono, fP, monoP, buf):
 
 
 @njit(cache=True, fastmath=True)
-def _pair_force(pp, g, comp_mu, comp_mono, d_index, d_factor, fP, dfP, monoP, rhatP, rcut, t, out):
+def _pair_force(pp, g, comp_mu, comp_mono, d_index, d_factor, fP, dfP, monoP, rhatP, rcut, unit, t, out):
     """d(sum_c g[c] m_c)/d r_ij of pair ``pp`` from the cached pair data, into out[3]."""
     n_mono = d_index.shape[0]
     for e in range(n_mono):
@@ -212,15 +224,22 @@ def _pair_force(pp, g, comp_mu, comp_mono, d_index, d_factor, fP, dfP, monoP, rh
     gx = 0.0
     gy = 0.0
     gz = 0.0
+    hom = 0.0
     for e in range(n_mono):
         te = t[e]
         if te != 0.0:
             gx += te * d_factor[e, 0] * monoP[pp, d_index[e, 0]]
             gy += te * d_factor[e, 1] * monoP[pp, d_index[e, 1]]
             gz += te * d_factor[e, 2] * monoP[pp, d_index[e, 2]]
-    out[0] = gx / rcut + radial * rhatP[pp, 0]
-    out[1] = gy / rcut + radial * rhatP[pp, 1]
-    out[2] = gz / rcut + radial * rhatP[pp, 2]
+            if unit:
+                hom += te * (d_factor[e, 0] + d_factor[e, 1] + d_factor[e, 2]) * monoP[pp, e]
+    scale = rcut
+    if unit:  # a unit vector's monomial of degree n also changes along r_ij: -n m rhat / r
+        scale = rhatP[pp, 3]
+        radial -= hom / scale
+    out[0] = gx / scale + radial * rhatP[pp, 0]
+    out[1] = gy / scale + radial * rhatP[pp, 1]
+    out[2] = gz / scale + radial * rhatP[pp, 2]
 
 
 @njit(cache=True)
@@ -244,16 +263,16 @@ def _scratch(first, coef, mono_exp, n_buffer, keep_q):
     m_p = _max_pairs(first)
     return (np.zeros(n_buffer), np.zeros(n_buffer), np.zeros(n_rad), np.zeros(n_rad), np.zeros(max_nu + 1),
             np.zeros(max_nu + 1), np.zeros(max_nu + 1), np.zeros((m_p, n_mu)), np.zeros((m_p, n_mu)),
-            np.zeros((m_p, n_mono)), np.zeros((m_p, 3)), np.zeros((m_p if keep_q else 1, n_rad)),
+            np.zeros((m_p, n_mono)), np.zeros((m_p, 4)), np.zeros((m_p if keep_q else 1, n_rad)),
             np.zeros(m_p, dtype=np.bool_))
 
 
 @njit(cache=True, fastmath=True)
-def _atom_energy(i, first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, comp_mono, mono_exp, ops, opc,
+def _atom_energy(i, first, nbr, vec, species, coef, xi, rmin, rcut, unit, comp_mu, comp_mono, mono_exp, ops, opc,
                  n_buffer, basis, sc, keep_q):
     """Fill the scratch ``sc`` for atom ``i`` and return ``sum_a xi_a B_a(i)`` (no reference energy)."""
     buf, g, Q, dQ, px, py, pz, fP, dfP, monoP, rhatP, QP, valid = sc
-    _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, mono_exp, Q, dQ, px, py, pz, fP, dfP, monoP,
+    _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, unit, mono_exp, Q, dQ, px, py, pz, fP, dfP, monoP,
                 rhatP, QP, valid, keep_q)
     _accumulate(first[i + 1] - first[i], valid, comp_mu, comp_mono, fP, monoP, buf)
     _forward(buf, comp_mu.shape[0], n_buffer, ops, opc)
@@ -274,7 +293,7 @@ def _atom_adjoint(xi, weight, basis, ops, opc, buf, g):
 
 
 @njit(cache=True, fastmath=True)
-def evaluate(first, nbr, vec, species, coef, xi, ref_energy, rmin, rcut, comp_mu, comp_mono, mono_exp, d_index,
+def evaluate(first, nbr, vec, species, coef, xi, ref_energy, rmin, rcut, unit, comp_mu, comp_mono, mono_exp, d_index,
              d_factor, ops, opc, n_buffer, basis, atom_frame, n_frames, want_forces):
     """Per-atom energies (eV), forces (eV/Å) and per-frame virials ``sum r_ij (x) dE/dr_ij`` (eV).
 
@@ -294,8 +313,8 @@ def evaluate(first, nbr, vec, species, coef, xi, ref_energy, rmin, rcut, comp_mu
     virial = np.zeros((n_frames, 3, 3))
     for i in range(n_atoms):
         energies[i] = ref_energy[species[i]] + _atom_energy(
-            i, first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, comp_mono, mono_exp, ops, opc, n_buffer,
-            basis, sc, False)
+            i, first, nbr, vec, species, coef, xi, rmin, rcut, unit, comp_mu, comp_mono, mono_exp, ops, opc,
+            n_buffer, basis, sc, False)
         if not want_forces:
             continue
         _atom_adjoint(xi, 1.0, basis, ops, opc, buf, g)
@@ -305,7 +324,7 @@ def evaluate(first, nbr, vec, species, coef, xi, ref_energy, rmin, rcut, comp_mu
                 continue
             p = first[i] + pp
             j = nbr[p]
-            _pair_force(pp, g, comp_mu, comp_mono, d_index, d_factor, fP, dfP, monoP, rhatP, rcut, t, d)
+            _pair_force(pp, g, comp_mu, comp_mono, d_index, d_factor, fP, dfP, monoP, rhatP, rcut, unit, t, d)
             for k in range(3):
                 forces[i, k] += d[k]
                 forces[j, k] -= d[k]
@@ -315,7 +334,7 @@ def evaluate(first, nbr, vec, species, coef, xi, ref_energy, rmin, rcut, comp_mu
 
 
 @njit(cache=True, fastmath=True)
-def energy_coef_grad(first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, comp_mono, mono_exp, d_index,
+def energy_coef_grad(first, nbr, vec, species, coef, xi, rmin, rcut, unit, comp_mu, comp_mono, mono_exp, d_index,
                      d_factor, ops, opc, n_buffer, basis, atom_weight):
     """Gradients of ``sum_i w_i E_i`` with respect to the radial coefficients (same shape as ``coef``)
     and to the linear coefficients ``xi``; also returns the per-atom energies without reference
@@ -332,8 +351,8 @@ def energy_coef_grad(first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, co
     energies = np.zeros(n_atoms)
     for i in range(n_atoms):
         w = atom_weight[i]
-        energies[i] = _atom_energy(i, first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, comp_mono, mono_exp,
-                                   ops, opc, n_buffer, basis, sc, True)
+        energies[i] = _atom_energy(i, first, nbr, vec, species, coef, xi, rmin, rcut, unit, comp_mu, comp_mono,
+                                   mono_exp, ops, opc, n_buffer, basis, sc, True)
         for a in range(basis.shape[0]):
             grad_xi[a] += w * buf[basis[a]]
         if w == 0.0:
@@ -355,7 +374,7 @@ def energy_coef_grad(first, nbr, vec, species, coef, xi, rmin, rcut, comp_mu, co
 
 
 @njit(cache=True, fastmath=True)
-def design(first, nbr, vec, species, coef, rmin, rcut, comp_mu, comp_exp, ops, opc, n_buffer, basis,
+def design(first, nbr, vec, species, coef, rmin, rcut, unit, comp_mu, comp_exp, ops, opc, n_buffer, basis,
            inv_ref, inv_op_start, inv_op_stop, basis_factors, atom_frame, n_frames, row_of_atom,
            want_forces):
     """The linear least-squares blocks of training.
@@ -405,7 +424,7 @@ def design(first, nbr, vec, species, coef, rmin, rcut, comp_mu, comp_exp, ops, o
     dvirial = np.zeros((n_frames, 9, n_basis))
     # which components each invariant depends on (non-zero Jacobian entries)
     for i in range(n_atoms):
-        _moments(i, first, vec, species, coef, rmin, rcut, comp_mu, comp_exp, max_nu, buf, Q, dQ, f, df,
+        _moments(i, first, vec, species, coef, rmin, rcut, unit, comp_mu, comp_exp, max_nu, buf, Q, dQ, f, df,
                  px, py, pz, rhat, nbr)
         _forward(buf, n_comp, n_buffer, ops, opc)
         for a in range(n_basis):
@@ -438,15 +457,15 @@ def design(first, nbr, vec, species, coef, rmin, rcut, comp_mu, comp_exp, ops, o
         n_p = first[i + 1] - first[i]
         for pp in range(n_p):
             p = first[i] + pp
-            r = _pair_setup(vec[p], rcut, rmin, n_rad, coef[zi, species[nbr[p]]], n_mu, max_nu, Q, dQ, f,
-                            df, px, py, pz, rhat)
+            r = _pair_setup(vec[p], rcut, unit, rmin, n_rad, coef[zi, species[nbr[p]]], n_mu, max_nu, Q, dQ,
+                            f, df, px, py, pz, rhat)
             for k in range(n_inv):
                 if r >= rcut:
                     dinv[k, pp, 0] = 0.0
                     dinv[k, pp, 1] = 0.0
                     dinv[k, pp, 2] = 0.0
                 else:
-                    _pair_grad(jac[k], comp_mu, comp_exp, f, df, px, py, pz, rhat, rcut, d)
+                    _pair_grad(jac[k], comp_mu, comp_exp, f, df, px, py, pz, rhat, r if unit else rcut, unit, d)
                     dinv[k, pp, 0] = d[0]
                     dinv[k, pp, 1] = d[1]
                     dinv[k, pp, 2] = d[2]

@@ -63,7 +63,7 @@ def maxvol(A: np.ndarray, tol: float = 1.01, max_iter: int = 1000) -> np.ndarray
 def _values(pot: MomentTensorPotential, pairs: Pairs) -> np.ndarray:
     b = pot.basis
     vals, _, _ = _kernel.design(pairs.first, pairs.nbr, pairs.vec, pairs.species, pot.radial_coef, pot.min_distance,
-                                pot.cutoff, b.comp_mu, b.comp_exp, b.ops, b.coef, b.n_buffer, b.basis, b.inv_ref,
+                                pot.cutoff, b.unit, b.comp_mu, b.comp_exp, b.ops, b.coef, b.n_buffer, b.basis, b.inv_ref,
                                 b.inv_op_start, b.inv_op_stop, b.basis_factors, pairs.atom_frame, pairs.n_frames,
                                 np.arange(pairs.n_atoms, dtype=np.int64), False)
     return vals

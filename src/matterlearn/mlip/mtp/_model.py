@@ -16,7 +16,7 @@ from ...errors import DataFormatError, ParameterError
 from .._neighbors import Pairs, build_pairs
 from .._protocol import check_species, species_index, validate_species
 from . import _kernel
-from ._basis import MomentBasis, moment_basis
+from ._basis import MomentBasis, moment_basis, tables_basis
 
 __all__ = ["MomentTensorPotential", "load_mtp"]
 
@@ -65,6 +65,24 @@ def initial_radial_coef(n_species: int, n_mu: int, n_radial: int, rmin: float, r
     return coef * (1 + 0.01 * rng.standard_normal(coef.shape))
 
 
+_TABLE_KEYS = ("alpha_index_basic", "alpha_index_times", "alpha_moment_mapping", "alpha_moments_count",
+               "radial_funcs_count")
+
+
+def _clean_tables(tables: dict[str, Any]) -> dict[str, Any]:
+    """mlip-2's basis tables as plain lists of ints (JSON-ready)."""
+    missing = [k for k in _TABLE_KEYS if k not in tables]
+    if missing:
+        raise ParameterError(f"mlip-2 basis tables lack {', '.join(missing)}")
+    out: dict[str, Any] = {}
+    for k in _TABLE_KEYS:
+        v = np.asarray(tables[k])
+        if not np.all(np.isfinite(v)) or not np.all(v == np.round(v)):
+            raise ParameterError(f"mlip-2 table {k} holds non-integers")
+        out[k] = v.astype(np.int64).tolist()
+    return out
+
+
 class MomentTensorPotential:
     """A moment tensor potential (Shapeev 2016) for a fixed set of species.
 
@@ -87,6 +105,12 @@ class MomentTensorPotential:
         Number of Chebyshev radial basis functions.
     seed : int
         Seed of the initial radial coefficients.
+    tables : dict, optional
+        mlip-2's basis tables (``alpha_index_basic``, ``alpha_index_times``, ``alpha_moment_mapping``,
+        ``alpha_moments_count``, ``radial_funcs_count``), as read from an ``.mtp`` file by
+        :func:`~matterlearn.mlip.mtp.read_mtp`: the potential then uses that basis, with unit
+        direction vectors, and ``level`` is the largest level in it. A potential in this basis
+        can be written back as ``.mtp`` and runs in mlip-2 and its LAMMPS interface.
 
     References
     ----------
@@ -96,7 +120,7 @@ class MomentTensorPotential:
     kind = "mtp"
 
     def __init__(self, species: Sequence[str], level: int = 16, cutoff: float = 5.0, min_distance: float = 1.8,
-                 n_radial: int = 8, seed: int = 0) -> None:
+                 n_radial: int = 8, seed: int = 0, tables: dict[str, Any] | None = None) -> None:
         validate_species(species)
         if not 0 < min_distance < cutoff:
             raise ParameterError(f"need 0 < min_distance < cutoff, got {min_distance} and {cutoff}")
@@ -108,8 +132,16 @@ class MomentTensorPotential:
         self.min_distance = float(min_distance)
         self.n_radial = int(n_radial)
         self.seed = int(seed)
-        self.basis: MomentBasis = moment_basis(self.level)
-        n_s, n_mu = len(self.species), self.basis.n_mu
+        self.tables = None if tables is None else _clean_tables(tables)
+        if self.tables is None:
+            self.basis: MomentBasis = moment_basis(self.level)
+            n_mu = self.basis.n_mu
+        else:
+            self.basis = tables_basis(self.tables["alpha_index_basic"], self.tables["alpha_index_times"],
+                                      self.tables["alpha_moment_mapping"], self.tables["alpha_moments_count"])
+            self.level = self.basis.max_level
+            n_mu = max(self.basis.n_mu, int(self.tables["radial_funcs_count"]))
+        n_s = len(self.species)
         self.radial_coef = initial_radial_coef(len(self.species), n_mu, self.n_radial, self.min_distance,
                                                self.cutoff, seed)
         self.xi = np.zeros(self.basis.n_basis)
@@ -134,7 +166,7 @@ class MomentTensorPotential:
 
     def _kernel_args(self) -> tuple:
         b = self.basis
-        return (self.min_distance, self.cutoff, b.comp_mu, b.comp_mono, b.mono_exp, b.d_index, b.d_factor, b.ops,
+        return (self.min_distance, self.cutoff, b.unit, b.comp_mu, b.comp_mono, b.mono_exp, b.d_index, b.d_factor, b.ops,
                 b.coef, b.n_buffer, b.basis)
 
     def evaluate_pairs(self, pairs: Pairs, forces: bool = True,
@@ -191,7 +223,8 @@ class MomentTensorPotential:
             "schema_version": SCHEMA_VERSION,
             "kind": self.kind,
             "recipe": {"species": list(self.species), "level": self.level, "cutoff": self.cutoff,
-                        "min_distance": self.min_distance, "n_radial": self.n_radial, "seed": self.seed},
+                        "min_distance": self.min_distance, "n_radial": self.n_radial, "seed": self.seed,
+                        **({} if self.tables is None else {"tables": self.tables})},
             "radial_coef": self.radial_coef.tolist(),
             "xi": self.xi.tolist(),
             "ref_energy": self.ref_energy.tolist(),
@@ -212,7 +245,7 @@ class MomentTensorPotential:
             xi = np.asarray(d["xi"], dtype=float)
             ref = np.asarray(d["ref_energy"], dtype=float)
             seen = np.array([[np.inf if v is None else v for v in row] for row in d["min_seen"]], dtype=float)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ParameterError) as exc:
             raise DataFormatError(f"{where}: malformed potential file ({exc})") from None
         if coef.shape != pot.radial_coef.shape or xi.shape != pot.xi.shape or ref.shape != pot.ref_energy.shape:
             raise DataFormatError(f"{where}: array shapes do not match the recipe")

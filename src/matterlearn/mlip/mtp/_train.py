@@ -152,7 +152,7 @@ def _design(pot: MomentTensorPotential, data: TrainingSet, want_forces: bool) ->
     b = pot.basis
     p = data.pairs
     return _kernel.design(p.first, p.nbr, p.vec, p.species, pot.radial_coef, pot.min_distance, pot.cutoff,
-                          b.comp_mu, b.comp_exp, b.ops, b.coef, b.n_buffer, b.basis, b.inv_ref, b.inv_op_start,
+                          b.unit, b.comp_mu, b.comp_exp, b.ops, b.coef, b.n_buffer, b.basis, b.inv_ref, b.inv_op_start,
                           b.inv_op_stop, b.basis_factors, p.atom_frame, p.n_frames,
                           np.arange(p.n_atoms, dtype=np.int64), want_forces)
 
