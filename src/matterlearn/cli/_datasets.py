@@ -51,6 +51,7 @@ def show(name: Annotated[str, typer.Argument(help="Dataset name.")]) -> None:
         f"  entries      {inf.n:,} ({inf.input_type} inputs)",
         f"  task         {inf.task}; target '{inf.target}'" + (f" in {inf.unit}" if inf.unit else ""),
         f"  folds        {'official Matbench v0.1 folds' if inf.official_folds else 'none official'}",
+        *([f"  splits       {', '.join(inf.splits)} (the benchmark's own)"] if inf.splits else []),
         f"  source       {inf.source}",
         f"  licence      {inf.licence}",
     ]
@@ -66,6 +67,8 @@ def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .csv for composition "
                                       "data; .extxyz, .xyz or .db for structures.")],
     seed: Annotated[int, typer.Option(help="Seed, for a generated dataset.")] = 0,
+    split: Annotated[str | None, typer.Option("--split", help="Only this split (train or test), for a "
+                                              "dataset that comes split.")] = None,
 ) -> None:
     """Write a dataset to a file (atomically)."""
     from ..data import CompositionTable, write_frames, write_table
@@ -75,6 +78,9 @@ def export(
     from ._boundary import Outputs
 
     inf = info(name)
+    if split is not None and split not in inf.splits:
+        have = f"its splits are {', '.join(inf.splits)}" if inf.splits else "it comes in one piece"
+        raise ParameterError(f"--split {split}: '{name}' has no such split; {have}")
     suffix = out.suffix.lower()
     if inf.input_type == "composition" and suffix != ".csv":
         raise ParameterError(f"'{name}' holds compositions: export it to a .csv file, not '{out}'")
@@ -84,9 +90,9 @@ def export(
         )
     with Outputs() as outs:
         dest = outs.file(out, "--out")
-        ds = load(name, seed=seed) if inf.generated else load(name)
+        ds = load(name, seed=seed) if inf.generated else (load(name, split=split) if split else load(name))
         if inf.input_type == "composition":
             write_table(outs.stage(dest), CompositionTable(list(ds.inputs), ds.targets, inf.target))  # type: ignore[arg-type]
         else:
             write_frames(outs.stage(dest), ds.inputs, metadata={"dataset": name})  # type: ignore[arg-type]
-    typer.echo(f"wrote {len(ds)} entries of {name} to {out}")
+    typer.echo(f"wrote {len(ds)} entries of {name}{f' ({split} split)' if split else ''} to {out}")

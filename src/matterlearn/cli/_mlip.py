@@ -23,9 +23,23 @@ def _write_json(outs: Outputs, path: Path | None, payload: dict[str, Any]) -> No
     outs.write_text(path, json.dumps(payload, indent=2, default=float) + "\n")
 
 
-def _read(source: str, keys: tuple[str, str, str], require: tuple[str, ...] = ()) -> list:  # type: ignore[type-arg]
+#: the option that names the species of mlip-2 files (they number species without naming them)
+SpeciesOpt = Annotated[str | None, typer.Option(
+    "--species", help="mlip-2 .mtp/.cfg files: chemical symbols of their types 0, 1, ... (e.g. Mo, or Li,Si).")]
+
+
+def _read(source: str, keys: tuple[str, str, str], require: tuple[str, ...] = (),
+          species: str | None = None) -> list:  # type: ignore[type-arg]
     from ..data import read_frames
 
+    if source.lower().endswith(".cfg"):
+        from ..errors import ParameterError
+        from ..mlip import read_cfg
+
+        if not species:
+            raise ParameterError(f"'{source}': an mlip-2 .cfg file numbers its species; name them with "
+                                 f"--species (e.g. --species Mo)")
+        return read_cfg(source, species)
     return read_frames(source, energy_key=keys[0], forces_key=keys[1], stress_key=keys[2],
                        require=require)
 
@@ -135,14 +149,16 @@ def train(
 @mlip_app.command("test")
 def test(
     potential: Annotated[Path, typer.Argument(help="Potential file.")],
-    data: Annotated[str, typer.Argument(help="Labelled frames: extxyz file or ASE database.")],
+    data: Annotated[str, typer.Argument(help="Labelled frames: extxyz file, ASE database or mlip-2 .cfg.")],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the error report.")] = None,
     figure: Annotated[Path | None, typer.Option("--figure", help="Write parity plots (PNG).")] = None,
     energy_key: EnergyKey = ENERGY_KEY,
     forces_key: ForcesKey = FORCES_KEY,
     stress_key: StressKey = STRESS_KEY,
+    species: SpeciesOpt = None,
 ) -> None:
-    """Error report: energy, energy per atom, forces and stress, overall and per config_type."""
+    """Error report: energy, energy per atom, forces and stress, overall and per config_type. The
+    potential may be an mlip-2 .mtp file (name its species with --species)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -152,9 +168,9 @@ def test(
     outs = Outputs()
     outs.file(json_out, "--json")
     outs.file(figure, "--figure", (".png",))
-    pot = load_potential(potential)
+    pot = load_potential(potential, species)
     keys = (energy_key, forces_key, stress_key)
-    frames = _read(data, keys)
+    frames = _read(data, keys, species=species)
     if not any(k in a.info or k in a.arrays for a in frames for k in (ENERGY_KEY, FORCES_KEY, STRESS_KEY)):
         raise MissingLabelError(
             f"'{data}' has no reference labels (no {energy_key}, {forces_key} or {stress_key} in any of its "
@@ -207,6 +223,7 @@ def md(
     interval: Annotated[int, typer.Option("--interval", help="Write every N steps.")] = 10,
     seed: Annotated[int, typer.Option("--seed", help="Seed of velocities and noise.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write a summary.")] = None,
+    species: SpeciesOpt = None,
 ) -> None:
     """Molecular dynamics with a potential, on ASE's integrators. The run stops with an error when
     two atoms come closer than half the closest such pair in the training data (the potential's
@@ -223,7 +240,7 @@ def md(
     outs = Outputs()
     outs.file(trajectory, "--trajectory", (".extxyz", ".xyz"))
     outs.file(json_out, "--json")
-    pot = load_potential(potential)
+    pot = load_potential(potential, species)
     atoms = read_structure(structure)
     pot.check_species(atoms, structure)
     calc = MLIPCalculator(pot, stop_distance_ratio=STOP_DISTANCE_RATIO)

@@ -185,5 +185,61 @@ def _register_others() -> None:
     register(_INFOS["tawo_dft"], _load_tawo)
 
 
+#: the mlearn elements (Zuo et al. 2020) and their splits; Ni and Cu come with test data only
+MLEARN_ELEMENTS = {"Li": ("train", "test"), "Mo": ("train", "test"), "Si": ("train", "test"),
+                   "Ge": ("train", "test"), "Ni": ("test",), "Cu": ("test",)}
+
+
+def _load_mlearn(element: str, split: str | None = None) -> Dataset:
+    from ..errors import ParameterError
+
+    inf = _INFOS[f"mlearn_{element}"]
+    if split is not None and split not in inf.splits:
+        raise ParameterError(f"dataset '{inf.name}' has the split(s) {', '.join(inf.splits)}, not {split!r}")
+    frames = _read_xz_frames(f"mlearn_{element}.extxyz.xz")
+    if split is not None:
+        frames = [a for a in frames if a.info["split"] == split]
+    e = np.array([a.info["REF_energy"] for a in frames])
+    n_atoms = np.array([len(a) for a in frames], dtype=float)
+    cols = {"energy": e, "energy_per_atom": e / n_atoms}
+    where = np.array([a.info["split"] for a in frames])
+    folds = None
+    if split is None and len(inf.splits) == 2:
+        folds = [(np.flatnonzero(where == "train"), np.flatnonzero(where == "test"))]
+    return Dataset(inf, frames, e, cols, {"energy": "eV", "energy_per_atom": "eV/atom"}, folds)
+
+
+def _register_mlearn() -> None:
+    from functools import partial
+
+    for el, splits in MLEARN_ELEMENTS.items():
+        name = f"mlearn_{el}"
+        n = {"Li": (241, 29), "Mo": (194, 23), "Si": (214, 25), "Ge": (228, 25), "Ni": (0, 31), "Cu": (0, 31)}[el]
+        _INFOS[name] = DatasetInfo(
+            name=name,
+            description=(f"{el}: DFT (VASP, PBE) energies, forces and stresses of {sum(n)} structures (ground "
+                         f"state, strained, surfaces, vacancies, AIMD snapshots) from the interatomic-potential "
+                         f"benchmark of Zuo et al. 2020" + ("" if len(splits) == 2 else "; test split only") + "."),
+            input_type="structure",
+            task="regression",
+            target="energy",
+            unit="eV",
+            n=sum(n),
+            source=f"materialsvirtuallab/mlearn commit 10c427a, data/{el}/" + (
+                "training.json and test.json" if len(splits) == 2 else "test.json"),
+            licence="BSD 3-Clause (Materials Virtual Lab)",
+            references=("Zuo2020",),
+            notes=(f"Labels REF_energy (eV), REF_forces (eV/Å), REF_stress (ASE's order and sign, eV/Å^3, "
+                   f"converted once from the files' kBar virial); info holds split, config_type (the "
+                   f"file's group) and mlearn_index. The paper's split: {n[0]} train / {n[1]} test; "
+                   f"load(name, split='test') or `datasets export {name} --split test`."
+                   + (" The Ni/Cu diagonal stresses sit 24-28 kBar off the paper's potentials (a "
+                      "possible constant offset): weigh them with care." if el in ("Ni", "Cu") else "")),
+            splits=splits,
+        )
+        register(_INFOS[name], partial(_load_mlearn, el))
+
+
 _register_matbench()
 _register_others()
+_register_mlearn()

@@ -117,6 +117,16 @@ BIBTEX: dict[str, str] = {
   year    = {2018},
   doi     = {10.1016/j.commatsci.2018.05.018}
 }""",
+    "Zuo2020": """@article{Zuo2020,
+  author  = {Zuo, Yunxing and Chen, Chi and Li, Xiangguo and Deng, Zhi and Chen, Yiming and Behler, J{\\"o}rg and Cs{\\'a}nyi, G{\\'a}bor and Shapeev, Alexander V. and Thompson, Aidan P. and Wood, Mitchell A. and Ong, Shyue Ping},
+  title   = {Performance and Cost Assessment of Machine Learning Interatomic Potentials},
+  journal = {The Journal of Physical Chemistry A},
+  volume  = {124},
+  number  = {4},
+  pages   = {731--745},
+  year    = {2020},
+  doi     = {10.1021/acs.jpca.9b08723}
+}""",
     "tcelib": """@misc{tcelib,
   author       = {Jeffries, Jacob and {MUEXLY group}},
   title        = {tce-lib: tensor cluster expansion library, dataset tungsten\\_tantalum\\_genetic},

@@ -49,6 +49,9 @@ class DatasetInfo:
         True for datasets computed locally by a generator (deterministic by seed).
     notes : str
         Caveats worth knowing before using the data.
+    splits : tuple of str
+        Named parts the data come in (``("train", "test")`` for a benchmark's fixed split); load one
+        with ``load(name, split="test")``. Empty when there are none.
     """
 
     name: str
@@ -64,6 +67,7 @@ class DatasetInfo:
     official_folds: bool = False
     generated: bool = False
     notes: str = ""
+    splits: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -74,6 +78,7 @@ class DatasetInfo:
         """A JSON-ready dictionary (with the BibTeX under ``citation``)."""
         d = asdict(self)
         d["references"] = list(self.references)
+        d["splits"] = list(self.splits)
         d["citation"] = self.citation
         return d
 

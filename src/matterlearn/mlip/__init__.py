@@ -25,8 +25,12 @@ from .mtp import (
     maxvol,
     moment_basis,
     parse_weights,
+    read_cfg,
+    read_mtp,
     select_by_maxvol,
     train_mtp,
+    write_cfg,
+    write_mtp,
 )
 
 _LAZY = {"NequIPPotential", "train_nequip"}
@@ -47,10 +51,14 @@ __all__ = [
     "maxvol",
     "moment_basis",
     "parse_weights",
+    "read_cfg",
+    "read_mtp",
     "run_md",
     "select_by_maxvol",
     "train_mtp",
     "train_nequip",
+    "write_cfg",
+    "write_mtp",
 ]
 
 

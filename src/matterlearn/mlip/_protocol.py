@@ -80,9 +80,11 @@ def check_species(species: Sequence[str], atoms: Atoms, where: str = "structure"
             f"(it knows {', '.join(species)}); train on data with these species")
 
 
-def load_potential(path: str | os.PathLike[str]) -> Any:
+def load_potential(path: str | os.PathLike[str], species: str | Sequence[str] | None = None) -> Any:
     """Load any potential written by ``save``: an MTP (JSON), an equivariant network (a torch
-    file, read with ``weights_only=True``) or a committee (JSON naming its members)."""
+    file, read with ``weights_only=True``) or a committee (JSON naming its members); or an mlip-2
+    ``.mtp`` file, whose unnamed species 0, 1, ... are given by ``species`` (``"Mo"``,
+    ``["Li", "Si"]``)."""
     import json
 
     path = os.fspath(path)
@@ -92,6 +94,10 @@ def load_potential(path: str | os.PathLike[str]) -> Any:
         raise DataFileNotFoundError(f"potential file '{path}' does not exist")
     with open(path, "rb") as fh:
         head = fh.read(4)
+    if head[:3] == b"MTP" or path.lower().endswith(".mtp"):
+        from .mtp import read_mtp
+
+        return read_mtp(path, species)
     if head == _ZIP_MAGIC:
         from .nequip import load_nequip
 

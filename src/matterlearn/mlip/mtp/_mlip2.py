@@ -140,7 +140,7 @@ def read_mtp(path: str | os.PathLike[str], species: str | Sequence[str] | None =
     names = _split_species(species)
     if names is None:
         raise ParameterError(f"{where}: mlip-2 files number their {n_s} species without naming them; give "
-                             f"the chemical symbols in the file's order (--species Mo, or species=['Mo'])")
+                             f"the chemical symbols in the file's order (e.g. --species Mo or --species Li,Si)")
     if len(names) != n_s:
         raise ParameterError(f"{where}: the file has {n_s} species, {len(names)} symbols given ({', '.join(names)})")
     validate_species(names)
