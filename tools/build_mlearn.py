@@ -9,7 +9,11 @@ total energy as ``REF_energy`` (eV), forces as ``REF_forces`` (eV/Å) and the st
 to ASE's convention, as ``REF_stress`` (Voigt xx yy zz yz xz xy, eV/Å^3, positive = tensile): the
 files' ``virial_stress`` is in kBar with VASP's sign (positive = compressive), and its
 component order differs between elements (PROVENANCE.md). ``info`` keeps ``split`` (train or
-test), ``config_type`` (the file's group), ``description`` and ``tag``.
+test), ``config_type`` (the file's group) and ``mlearn_index``.
+
+Beside them, ``mlearn_<El>.mtp.xz``: the moment tensor potential the paper fitted for the element,
+``released_mtp/<El>.mtp`` of the source (from materialsvirtuallab/maml, ``mvl_models/pes/<El>/
+mtp.2020.01/fitted.mtp``, BSD 3-Clause), compressed unchanged.
 """
 
 from __future__ import annotations
@@ -75,6 +79,11 @@ def main(source: Path) -> None:
             fh.write(buf.getvalue())
         n_train = sum(a.info["split"] == "train" for a in fr)
         print(f"{dest.name}: {n_train} train + {len(fr) - n_train} test frames, {dest.stat().st_size / 1e3:.0f} kB")
+        mtp = source / "released_mtp" / f"{element}.mtp"
+        dest = OUT / f"mlearn_{element}.mtp.xz"
+        with lzma.open(dest, "wb", preset=9 | lzma.PRESET_EXTREME) as fh:
+            fh.write(mtp.read_bytes())
+        print(f"{dest.name}: the paper's MTP, {dest.stat().st_size / 1e3:.0f} kB")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from ..data import read_table
 from ..data.splits import matbench_splits
 from ._registry import Dataset, DatasetInfo, register
 
-__all__ = ["MATBENCH_TASKS", "official_fold_ids", "data_file"]
+__all__ = ["MATBENCH_TASKS", "MLEARN_ELEMENTS", "data_file", "mlearn_potential", "official_fold_ids"]
 
 _CRABNET = ("crabnet==2.0.8 wheel, crabnet/data/matbench/{file}.csv (formula,target in Matbench "
             "row order); official folds from matbench==0.6, matbench_v0.1_validation.json")
@@ -207,6 +207,21 @@ def _load_mlearn(element: str, split: str | None = None) -> Dataset:
     if split is None and len(inf.splits) == 2:
         folds = [(np.flatnonzero(where == "train"), np.flatnonzero(where == "test"))]
     return Dataset(inf, frames, e, cols, {"energy": "eV", "energy_per_atom": "eV/atom"}, folds)
+
+
+def mlearn_potential(element: str) -> Any:
+    """The moment tensor potential Zuo et al. 2020 fitted for ``element`` (Li, Mo, Si, Ge, Ni, Cu),
+    shipped unchanged in mlip-2's format, read as a :class:`~matterlearn.mlip.MomentTensorPotential`
+    (levels: Li 16, Mo/Ni/Cu 20, Si/Ge 24)."""
+    from ..errors import UnknownDatasetError
+    from ..mlip.mtp._mlip2 import parse_mtp
+
+    if element not in MLEARN_ELEMENTS:
+        raise UnknownDatasetError(f"no released mlearn potential for {element!r}; there are "
+                                  f"{', '.join(MLEARN_ELEMENTS)}")
+    name = f"mlearn_{element}.mtp.xz"
+    with lzma.open(data_file(name), "rt", encoding="utf-8") as fh:
+        return parse_mtp(fh.read(), [element], name)
 
 
 def _register_mlearn() -> None:

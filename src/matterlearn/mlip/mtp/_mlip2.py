@@ -34,7 +34,7 @@ from ...errors import DataFormatError, ParameterError
 from .._protocol import validate_species
 from ._model import MomentTensorPotential
 
-__all__ = ["MLIP2_VERSION", "read_cfg", "read_mtp", "write_cfg", "write_mtp"]
+__all__ = ["MLIP2_VERSION", "parse_mtp", "read_cfg", "read_mtp", "write_cfg", "write_mtp"]
 
 #: the ``.mtp`` format version read and written
 MLIP2_VERSION = "1.1.0"
@@ -80,6 +80,11 @@ def read_mtp(path: str | os.PathLike[str], species: str | Sequence[str] | None =
         raise DataFileNotFoundError(f"potential file '{where}' does not exist") from None
     except UnicodeDecodeError:
         raise DataFormatError(f"{where}: not an mlip-2 .mtp file (not text)") from None
+    return parse_mtp(text, species, where)
+
+
+def parse_mtp(text: str, species: str | Sequence[str] | None, where: str = "potential") -> MomentTensorPotential:
+    """:func:`read_mtp` on the text of an ``.mtp`` file; ``where`` names it in error messages."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "MTP":
         raise DataFormatError(f"{where}: not an mlip-2 .mtp file (the first line is not 'MTP')")
