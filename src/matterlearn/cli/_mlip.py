@@ -53,8 +53,9 @@ def _check_cutoff(cutoff: float) -> None:
 
 @mlip_app.command("train")
 def train(
-    data: Annotated[str, typer.Argument(help="Training frames: extxyz file or ASE database.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Potential file to write (JSON).")],
+    data: Annotated[str, typer.Argument(help="Training frames: extxyz file, ASE database or mlip-2 .cfg.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Potential file to write: .json, or .mtp "
+                                         "(mlip-2's format, with --basis).")],
     model: Annotated[str, typer.Option("--model", help="Potential kind: mtp or nequip.")] = "mtp",
     l_max: Annotated[int, typer.Option("--l-max", help="NequIP: highest spherical-harmonic order (0-3).")] = 1,
     features: Annotated[int, typer.Option("--features", help="NequIP: channels per irrep.")] = 32,
@@ -63,6 +64,9 @@ def train(
     batch_size: Annotated[int, typer.Option("--batch-size", help="NequIP: frames per batch.")] = 5,
     dtype: Annotated[str, typer.Option("--dtype", help="NequIP: float32 or float64.")] = "float32",
     level: Annotated[int, typer.Option("--level", help="MTP level (8, 12, 16, 20, 24).")] = 16,
+    basis: Annotated[Path | None, typer.Option("--basis", help="MTP in mlip-2's basis: the alpha tables of this "
+                                               ".mtp file (an untrained template or any trained one) replace "
+                                               "--level; the result runs in mlip-2 and LAMMPS.")] = None,
     cutoff: Annotated[float, typer.Option("--cutoff", help="Cutoff radius (Å).")] = 5.0,
     weights: Annotated[str | None, typer.Option("--weights", help="Loss weights (MTP default energy=1,forces=0.01,"
                                                 "stress=0.001; NequIP energy=10,forces=1,stress=100).")] = None,
@@ -76,6 +80,7 @@ def train(
     energy_key: EnergyKey = ENERGY_KEY,
     forces_key: ForcesKey = FORCES_KEY,
     stress_key: StressKey = STRESS_KEY,
+    species: SpeciesOpt = None,
 ) -> None:
     """Fit a potential to energies, forces and stresses."""
     from ..errors import ParameterError
@@ -94,13 +99,23 @@ def train(
         NequIPPotential(["H"], r_max=cutoff, l_max=l_max, features=features, layers=layers, dtype=dtype)  # checks
     else:
         w = parse_weights(weights)
+    tables = None
+    if basis is not None:
+        if model != "mtp":
+            raise ParameterError("--basis names an mlip-2 basis, for --model mtp only")
+        from ..mlip.mtp._mlip2 import read_mtp_basis
+
+        tables = read_mtp_basis(basis)["tables"]
+    if output.suffix.lower() == ".mtp" and tables is None:
+        raise ParameterError(f"--output {output}: an .mtp file holds an MTP in mlip-2's basis; add --basis "
+                             f"FILE.mtp (an mlip-2 template or trained potential), or write .json")
     outs = Outputs()
     outs.file(output, "--output")
     outs.file(json_out, "--json")
     outs.file(checkpoint, "--checkpoint")
     keys = (energy_key, forces_key, stress_key)
-    frames = _read(data, keys)
-    vframes = _read(valid, keys) if valid else None
+    frames = _read(data, keys, species=species)
+    vframes = _read(valid, keys, species=species) if valid else None
     if checkpoint is not None:
         set_interrupt_note(f"the last checkpoint is kept in '{checkpoint}'; add --resume to go on from it")
 
@@ -119,7 +134,7 @@ def train(
         if model == "mtp":
             pot, history = train_mtp(frames, level=level, cutoff=cutoff, weights=w, valid=vframes,
                                      max_iter=max_iter, time_limit=time_limit, seed=seed, checkpoint=checkpoint,
-                                     resume=resume, callback=show,
+                                     resume=resume, callback=show, tables=tables,
                                      on_iteration=lambda n: bar.update(task, completed=min(n, max(max_iter, 1))))
         else:
             from ..mlip import train_nequip
@@ -136,12 +151,17 @@ def train(
                                         dtype=dtype, weights=w, valid=vframes, epochs=epochs, batch_size=batch_size,
                                         time_limit=time_limit, seed=seed, checkpoint=checkpoint, resume=resume,
                                         callback=show_epoch)
-    payload: dict[str, Any] = {"model": model, "level": level if model == "mtp" else None, "n_frames": len(frames), "history": history,
+    payload: dict[str, Any] = {"model": model, "level": getattr(pot, "level", None) if model == "mtp" else None, "n_frames": len(frames), "history": history,
                                "train": {k: v for k, v in error_report(pot, frames).items() if k != "by_config_type"}}
     if vframes:
         payload["valid"] = {k: v for k, v in error_report(pot, vframes).items() if k != "by_config_type"}
     with outs:
-        pot.save(outs.stage(output))
+        if output.suffix.lower() == ".mtp":
+            from ..mlip import write_mtp
+
+            write_mtp(pot, outs.stage(output))
+        else:
+            pot.save(outs.stage(output))
         _write_json(outs, json_out, payload)
     typer.echo(f"wrote {output}")
 

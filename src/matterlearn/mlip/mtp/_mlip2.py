@@ -34,7 +34,7 @@ from ...errors import DataFormatError, ParameterError
 from .._protocol import validate_species
 from ._model import MomentTensorPotential
 
-__all__ = ["MLIP2_VERSION", "parse_mtp", "read_cfg", "read_mtp", "write_cfg", "write_mtp"]
+__all__ = ["MLIP2_VERSION", "parse_mtp", "read_cfg", "read_mtp", "read_mtp_basis", "write_cfg", "write_mtp"]
 
 #: the ``.mtp`` format version read and written
 MLIP2_VERSION = "1.1.0"
@@ -83,8 +83,8 @@ def read_mtp(path: str | os.PathLike[str], species: str | Sequence[str] | None =
     return parse_mtp(text, species, where)
 
 
-def parse_mtp(text: str, species: str | Sequence[str] | None, where: str = "potential") -> MomentTensorPotential:
-    """:func:`read_mtp` on the text of an ``.mtp`` file; ``where`` names it in error messages."""
+def _parse(text: str, where: str) -> dict[str, Any]:
+    """The fields of an ``.mtp`` file, checked: header, version, counts; the basis tables."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != "MTP":
         raise DataFormatError(f"{where}: not an mlip-2 .mtp file (the first line is not 'MTP')")
@@ -126,10 +126,13 @@ def parse_mtp(text: str, species: str | Sequence[str] | None, where: str = "pote
     if missing:
         raise DataFormatError(f"{where}: truncated or incomplete .mtp file: no {', '.join(missing)}")
     try:
-        n_s = int(fields["species_count"])
-        rmin, rcut = float(fields["min_dist"]), float(fields["max_dist"])
-        n_rad, n_mu = int(fields["radial_basis_size"]), int(fields["radial_funcs_count"])
-        scaling = float(np.prod([float(v) for v in scalings]))
+        out: dict[str, Any] = {
+            "fields": fields, "radial": radial,
+            "n_species": int(fields["species_count"]),
+            "rmin": float(fields["min_dist"]), "rcut": float(fields["max_dist"]),
+            "n_radial": int(fields["radial_basis_size"]), "n_mu": int(fields["radial_funcs_count"]),
+            "scaling": float(np.prod([float(v) for v in scalings])),
+        }
         basic = np.array(_numbers(fields["alpha_index_basic"]), dtype=float).reshape(-1, 4)
         times = np.array(_numbers(fields["alpha_index_times"]), dtype=float).reshape(-1, 4)
         mapping = np.array(_numbers(fields["alpha_moment_mapping"]), dtype=float)
@@ -142,6 +145,36 @@ def parse_mtp(text: str, species: str | Sequence[str] | None, where: str = "pote
         if got != int(fields[count_key]):
             raise DataFormatError(f"{where}: truncated or corrupt .mtp file: {name} has {got} entries, "
                                   f"{count_key} says {fields[count_key]}")
+    out["tables"] = {"alpha_index_basic": basic, "alpha_index_times": times, "alpha_moment_mapping": mapping,
+                     "alpha_moments_count": int(fields["alpha_moments_count"]), "radial_funcs_count": out["n_mu"]}
+    return out
+
+
+def read_mtp_basis(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The basis of an ``.mtp`` file (trained or an untrained template): the ``tables`` that
+    :class:`MomentTensorPotential` and :func:`~matterlearn.mlip.train_mtp` take, plus the file's
+    ``cutoff``, ``min_distance`` and ``n_radial``."""
+    where = os.fspath(path)
+    try:
+        with open(where, encoding="utf-8") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        from ...errors import DataFileNotFoundError
+
+        raise DataFileNotFoundError(f"basis file '{where}' does not exist") from None
+    except UnicodeDecodeError:
+        raise DataFormatError(f"{where}: not an mlip-2 .mtp file (not text)") from None
+    d = _parse(text, where)
+    return {"tables": d["tables"], "cutoff": d["rcut"], "min_distance": d["rmin"], "n_radial": d["n_radial"]}
+
+
+def parse_mtp(text: str, species: str | Sequence[str] | None, where: str = "potential") -> MomentTensorPotential:
+    """:func:`read_mtp` on the text of an ``.mtp`` file; ``where`` names it in error messages."""
+    d = _parse(text, where)
+    fields, radial, tables = d["fields"], d["radial"], d["tables"]
+    n_s, rmin, rcut, n_rad, n_mu, scaling = (d[k] for k in ("n_species", "rmin", "rcut", "n_radial", "n_mu",
+                                                            "scaling"))
+    mapping = tables["alpha_moment_mapping"]
     names = _split_species(species)
     if names is None:
         raise ParameterError(f"{where}: mlip-2 files number their {n_s} species without naming them; give "
@@ -149,8 +182,6 @@ def parse_mtp(text: str, species: str | Sequence[str] | None, where: str = "pote
     if len(names) != n_s:
         raise ParameterError(f"{where}: the file has {n_s} species, {len(names)} symbols given ({', '.join(names)})")
     validate_species(names)
-    tables = {"alpha_index_basic": basic, "alpha_index_times": times, "alpha_moment_mapping": mapping,
-              "alpha_moments_count": int(fields["alpha_moments_count"]), "radial_funcs_count": n_mu}
     try:
         pot = MomentTensorPotential(names, cutoff=rcut, min_distance=rmin, n_radial=n_rad, tables=tables)
     except ParameterError as exc:
@@ -186,12 +217,13 @@ def write_mtp(pot: MomentTensorPotential, path: str | os.PathLike[str]) -> None:
     """Write an MTP in mlip-2's basis as an ``.mtp`` file (version 1.1.0), atomically.
 
     The species are written in ``pot.species`` order (types 0, 1, ...). Only a potential in
-    mlip-2's basis can be written (read from an ``.mtp`` file, or trained with ``basis="mlip2"``):
-    this project's own basis scales directions by the cutoff, which mlip-2 does not.
+    mlip-2's basis can be written (read from an ``.mtp`` file, or trained in the basis of one:
+    ``train_mtp(tables=...)``, ``mlip train --basis FILE.mtp``): this project's own basis scales
+    directions by the cutoff, which mlip-2 does not.
     """
     if pot.tables is None:
-        raise ParameterError(f"'{os.fspath(path)}': this MTP uses matterlearn's own basis; train it in mlip-2's "
-                             f"basis (--basis mlip2) to write an .mtp file, or save it as .json")
+        raise ParameterError(f"'{os.fspath(path)}': this MTP uses matterlearn's own basis; train it in the basis "
+                             f"of an mlip-2 file (--basis FILE.mtp) to write an .mtp file, or save it as .json")
     t = pot.tables
     n_s = len(pot.species)
     width = pot.cutoff - pot.min_distance

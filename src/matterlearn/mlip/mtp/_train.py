@@ -304,6 +304,7 @@ def train_mtp(
     resume: bool = False,
     callback: Callable[[dict[str, Any]], None] | None = None,
     on_iteration: Callable[[int], None] | None = None,
+    tables: dict[str, Any] | None = None,
 ) -> tuple[MomentTensorPotential, list[dict[str, Any]]]:
     """Fit a moment tensor potential.
 
@@ -349,6 +350,10 @@ def train_mtp(
         Called with each history record (after each full linear solve).
     on_iteration : callable, optional
         Called with the number of L-BFGS iterations done, after each one (for progress bars).
+    tables : dict, optional
+        Train in mlip-2's basis given by these tables (``read_mtp_basis(path)["tables"]`` of an
+        untrained template or a trained ``.mtp`` file) instead of this project's basis of
+        ``level``: the result can be written as ``.mtp`` (:func:`write_mtp`).
 
     Returns
     -------
@@ -383,7 +388,7 @@ def train_mtp(
             dmin = float(np.sqrt((p.vec ** 2).sum(axis=1)).min()) if len(p.vec) else 0.5 * cutoff
             min_distance = round(0.9 * dmin, 3)
         pot = MomentTensorPotential(species, level=level, cutoff=cutoff, min_distance=min_distance,
-                                    n_radial=n_radial, seed=seed)
+                                    n_radial=n_radial, seed=seed, tables=tables)
         if initial is not None:
             if (tuple(initial.species) != tuple(pot.species) or initial.cutoff != pot.cutoff
                     or initial.n_radial != pot.n_radial):
