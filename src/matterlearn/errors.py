@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "MatterlearnError",
+    "MissingDependencyError",
     "DataFileNotFoundError",
     "DataFormatError",
     "UnknownElementError",
@@ -73,3 +74,7 @@ class OutputLocationError(MatterlearnError, OSError):
 
 class ExtrapolationError(MatterlearnError, RuntimeError):
     """A potential was asked about a structure far outside its training data, and stopped."""
+
+
+class MissingDependencyError(MatterlearnError, ImportError):
+    """An optional component (LAMMPS, ...) that this request needs is not installed."""

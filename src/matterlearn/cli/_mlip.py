@@ -56,7 +56,8 @@ def train(
     data: Annotated[str, typer.Argument(help="Training frames: extxyz file, ASE database or mlip-2 .cfg.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Potential file to write: .json, or .mtp "
                                          "(mlip-2's format, with --basis).")],
-    model: Annotated[str, typer.Option("--model", help="Potential kind: mtp or nequip.")] = "mtp",
+    model: Annotated[str, typer.Option("--model", help="Potential kind: mtp, nequip, snap or qsnap (quadratic "
+                                       "SNAP; through LAMMPS).")] = "mtp",
     l_max: Annotated[int, typer.Option("--l-max", help="NequIP: highest spherical-harmonic order (0-3).")] = 1,
     features: Annotated[int, typer.Option("--features", help="NequIP: channels per irrep.")] = 32,
     layers: Annotated[int, typer.Option("--layers", help="NequIP: interaction blocks.")] = 3,
@@ -64,6 +65,12 @@ def train(
     batch_size: Annotated[int, typer.Option("--batch-size", help="NequIP: frames per batch.")] = 5,
     dtype: Annotated[str, typer.Option("--dtype", help="NequIP: float32 or float64.")] = "float32",
     level: Annotated[int, typer.Option("--level", help="MTP level (8, 12, 16, 20, 24).")] = 16,
+    twojmax: Annotated[str, typer.Option("--twojmax", help="SNAP: bispectrum orders to try (comma-separated, "
+                                         "even).")] = "6,8",
+    rcutfac: Annotated[str, typer.Option("--rcutfac", help="SNAP: cutoff factors to try (Å at radius 0.5), "
+                                         "comma-separated.")] = "4.2,4.6,5.0",
+    energy_weight: Annotated[str, typer.Option("--energy-weight", help="SNAP: energy-per-atom weights to try, "
+                                               "relative to forces.")] = "1e4,1e5,1e6",
     basis: Annotated[Path | None, typer.Option("--basis", help="MTP in mlip-2's basis: the alpha tables of this "
                                                ".mtp file (an untrained template or any trained one) replace "
                                                "--level; the result runs in mlip-2 and LAMMPS.")] = None,
@@ -87,10 +94,29 @@ def train(
     from ..mlip import error_report, parse_weights, train_mtp
     from ._progress import progress
 
-    if model not in ("mtp", "nequip"):
-        raise ParameterError(f"unknown model {model!r}; choose mtp or nequip")
+    if model not in ("mtp", "nequip", "snap", "qsnap"):
+        raise ParameterError(f"unknown model {model!r}; choose mtp, nequip, snap or qsnap")
+    snap_grid: dict[str, list[Any]] = {}
+    if model in ("snap", "qsnap"):
+        from ..mlip._lammps import lammps_instance
+
+        lammps_instance().close()  # LAMMPS must be there before any work starts
+        try:
+            snap_grid = {"twojmax": [int(x) for x in twojmax.split(",")],
+                         "rcutfac": [float(x) for x in rcutfac.split(",")],
+                         "energy_weight": [float(x) for x in energy_weight.split(",")]}
+        except ValueError:
+            raise ParameterError("--twojmax, --rcutfac and --energy-weight take comma-separated numbers, "
+                                 "e.g. --twojmax 6,8 --rcutfac 4.6,5.0") from None
     _check_cutoff(cutoff)
-    if model == "nequip":
+    if model in ("snap", "qsnap"):
+        from ..mlip.snap._potential import SNAPPotential
+        from ..mlip.snap._train import DEFAULT_WEIGHTS as SNAP_WEIGHTS
+
+        w = parse_weights(weights, defaults=SNAP_WEIGHTS)
+        for tj in snap_grid["twojmax"]:
+            SNAPPotential(["H"], twojmax=tj, rcutfac=min(snap_grid["rcutfac"]))  # checks
+    elif model == "nequip":
         from ..mlip.nequip._train import DEFAULT_WEIGHTS as NEQUIP_WEIGHTS
 
         w = parse_weights(weights, defaults=NEQUIP_WEIGHTS)
@@ -113,6 +139,10 @@ def train(
     outs.file(output, "--output")
     outs.file(json_out, "--json")
     outs.file(checkpoint, "--checkpoint")
+    lammps_files = (Path(f"{output.with_suffix('')}.snapcoeff"), Path(f"{output.with_suffix('')}.snapparam"))
+    if model in ("snap", "qsnap"):
+        for f in lammps_files:
+            outs.file(f, "--output")
     keys = (energy_key, forces_key, stress_key)
     frames = _read(data, keys, species=species)
     vframes = _read(valid, keys, species=species) if valid else None
@@ -131,7 +161,22 @@ def train(
                        description=f"L-BFGS iteration {rec['iterations']}"
                        + (f", force RMSE {force:.3g} meV/Å" if force is not None else ""))
 
-        if model == "mtp":
+        if model in ("snap", "qsnap"):
+            from ..mlip.snap import train_snap
+
+            bar.update(task, description="SNAP hyperparameters", total=len(snap_grid["twojmax"])
+                       * len(snap_grid["rcutfac"]) * len(snap_grid["energy_weight"]) + 1)
+
+            def show_grid(rec: dict[str, Any]) -> None:
+                bar.console.print(f"[{rec['seconds']:7.1f} s] twojmax {rec['twojmax']} rcutfac {rec['rcutfac']:g} "
+                                  f"energy weight {rec['energy_weight']:g}: valid E MAE "
+                                  f"{rec['valid_energy_mae_meV']:.3g} meV/atom, F MAE "
+                                  f"{rec['valid_forces_mae_eV_per_A']:.3g} eV/Å")
+                bar.update(task, advance=1)
+
+            pot, history = train_snap(frames, quadratic=model == "qsnap", weights=w, valid=vframes, seed=seed,
+                                      callback=show_grid, **snap_grid)
+        elif model == "mtp":
             pot, history = train_mtp(frames, level=level, cutoff=cutoff, weights=w, valid=vframes,
                                      max_iter=max_iter, time_limit=time_limit, seed=seed, checkpoint=checkpoint,
                                      resume=resume, callback=show, tables=tables,
@@ -151,7 +196,8 @@ def train(
                                         dtype=dtype, weights=w, valid=vframes, epochs=epochs, batch_size=batch_size,
                                         time_limit=time_limit, seed=seed, checkpoint=checkpoint, resume=resume,
                                         callback=show_epoch)
-    payload: dict[str, Any] = {"model": model, "level": getattr(pot, "level", None) if model == "mtp" else None, "n_frames": len(frames), "history": history,
+    payload: dict[str, Any] = {"model": model, "level": getattr(pot, "level", None) if model == "mtp" else None,
+                               "snap": history[-1] if model in ("snap", "qsnap") else None, "n_frames": len(frames), "history": history,
                                "train": {k: v for k, v in error_report(pot, frames).items() if k != "by_config_type"}}
     if vframes:
         payload["valid"] = {k: v for k, v in error_report(pot, vframes).items() if k != "by_config_type"}
@@ -162,8 +208,11 @@ def train(
             write_mtp(pot, outs.stage(output))
         else:
             pot.save(outs.stage(output))
+        if model in ("snap", "qsnap"):
+            pot.write_lammps_files(outs.stage(lammps_files[0]), outs.stage(lammps_files[1]))
         _write_json(outs, json_out, payload)
-    typer.echo(f"wrote {output}")
+    typer.echo(f"wrote {output}" + (f" and {lammps_files[0]}, {lammps_files[1]} (pair_style snap)"
+                                    if model in ("snap", "qsnap") else ""))
 
 
 @mlip_app.command("test")

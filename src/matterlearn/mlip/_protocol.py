@@ -2,7 +2,7 @@
 
 A potential (the moment tensor potential, the equivariant network, a committee of either) has:
 
-- ``kind`` (``"mtp"``, ``"nequip"``, ``"committee"``), ``species`` (tuple of symbols) and
+- ``kind`` (``"mtp"``, ``"nequip"``, ``"snap"``, ``"committee"``), ``species`` (tuple of symbols) and
   ``cutoff`` (Å);
 - ``predict(frames, forces=True)``: ``energy`` (n_frames,), ``energies`` and ``forces`` (lists of
   per-atom arrays), ``stress`` (n_frames, 6; ASE's Voigt order and sign, eV/Å^3, nan without a
@@ -82,9 +82,10 @@ def check_species(species: Sequence[str], atoms: Atoms, where: str = "structure"
 
 def load_potential(path: str | os.PathLike[str], species: str | Sequence[str] | None = None) -> Any:
     """Load any potential written by ``save``: an MTP (JSON), an equivariant network (a torch
-    file, read with ``weights_only=True``) or a committee (JSON naming its members); or an mlip-2
-    ``.mtp`` file, whose unnamed species 0, 1, ... are given by ``species`` (``"Mo"``,
-    ``["Li", "Si"]``)."""
+    file, read with ``weights_only=True``), a SNAP (JSON) or a committee (JSON naming its
+    members); or an mlip-2 ``.mtp`` file, whose unnamed species 0, 1, ... are given by
+    ``species`` (``"Mo"``, ``["Li", "Si"]``); or a LAMMPS ``.snapcoeff`` file (its ``.snapparam``
+    beside it)."""
     import json
 
     path = os.fspath(path)
@@ -94,6 +95,10 @@ def load_potential(path: str | os.PathLike[str], species: str | Sequence[str] | 
         raise DataFileNotFoundError(f"potential file '{path}' does not exist")
     with open(path, "rb") as fh:
         head = fh.read(4)
+    if path.lower().endswith(".snapcoeff"):
+        from .snap import read_snap
+
+        return read_snap(path, path[: -len(".snapcoeff")] + ".snapparam")
     if head[:3] == b"MTP" or path.lower().endswith(".mtp"):
         from .mtp import read_mtp
 
@@ -110,6 +115,10 @@ def load_potential(path: str | os.PathLike[str], species: str | Sequence[str] | 
     if not isinstance(d, dict):
         raise DataFormatError(f"{path}: not a potential file (expected a JSON object)")
     kind = d.get("kind")
+    if kind == "snap":
+        from .snap import SNAPPotential
+
+        return SNAPPotential.from_dict(d, where=path)
     if kind == "committee":
         from ._committee import Committee
 
