@@ -84,7 +84,7 @@ def test_training_chooses_hyperparameters_on_validation_frames(tmp_path) -> None
 def test_cli_trains_snap_and_writes_lammps_files(tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
     write_frames(tmp_path / "train.extxyz", load("mlearn_Mo", split="train").inputs[::6])
     write_frames(tmp_path / "test.extxyz", load("mlearn_Mo", split="test").inputs)
-    code, out, err = cli("mlip", "train", str(tmp_path / "train.extxyz"), "--model", "snap", "--twojmax", "6",
+    code, _, err = cli("mlip", "train", str(tmp_path / "train.extxyz"), "--model", "snap", "--twojmax", "6",
                          "--rcutfac", "4.6", "--energy-weight", "1e5", "-o", str(tmp_path / "mo.json"))
     assert code == 0, err
     assert {p.name for p in tmp_path.iterdir()} >= {"mo.json", "mo.snapcoeff", "mo.snapparam"}
