@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..data import ENERGY_KEY, FORCES_KEY, STRESS_KEY
-from ._boundary import Outputs, set_interrupt_note
+from ._boundary import Outputs, check_folder_location, set_interrupt_note
 
 mlip_app = typer.Typer(help="Interatomic potentials: train, test, molecular dynamics.", no_args_is_help=True)
 
@@ -293,41 +293,63 @@ def md(
     seed: Annotated[int, typer.Option("--seed", help="Seed of velocities and noise.")] = 0,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write a summary.")] = None,
     species: SpeciesOpt = None,
+    engine: Annotated[str, typer.Option("--engine", help="ase, or lammps (SNAP and qSNAP potentials).")] = "ase",
+    ranks: Annotated[int, typer.Option("--ranks", help="MPI ranks of the LAMMPS engine.")] = 1,
+    workdir: Annotated[Path | None, typer.Option(
+        "--workdir", help="Keep the LAMMPS run's input, data and log files in this folder.")] = None,
 ) -> None:
-    """Molecular dynamics with a potential, on ASE's integrators. The run stops with an error when
-    two atoms come closer than half the closest such pair in the training data (the potential's
-    answers are meaningless there); the trajectory holds the potential's energies and forces
-    under MLIP_energy and MLIP_forces."""
+    """Molecular dynamics with a potential, on ASE's integrators or, for the SNAP family, in
+    LAMMPS on N MPI ranks (mpiexec from this environment). On ASE's path the run stops with an
+    error when two atoms come closer than half the closest such pair in the training data (the
+    potential's answers are meaningless there). Both write the same trajectory (the potential's
+    energies and forces under MLIP_energy and MLIP_forces) and summary."""
     from ..data import read_structure
     from ..errors import ParameterError
     from ..mlip import MLIPCalculator, load_potential, run_md
+    from ..mlip._lammps_md import run_lammps_md, runs_in_lammps
     from ..mlip._md import ENSEMBLES
     from ._progress import progress
 
     if ensemble not in ENSEMBLES:
         raise ParameterError(f"--ensemble {ensemble!r}: choose from {', '.join(ENSEMBLES)}")
+    if engine not in ("ase", "lammps"):
+        raise ParameterError(f"--engine {engine!r}: choose ase or lammps")
+    if ranks < 1:
+        raise ParameterError(f"--ranks {ranks}: need at least 1")
+    if engine == "ase" and (ranks != 1 or workdir is not None):
+        raise ParameterError("--ranks and --workdir belong to --engine lammps")
     outs = Outputs()
     outs.file(trajectory, "--trajectory", (".extxyz", ".xyz"))
     outs.file(json_out, "--json")
+    if workdir is not None:
+        check_folder_location(workdir, "--workdir")  # kept as it is, an error included: not staged
     pot = load_potential(potential, species)
+    if engine == "lammps" and not runs_in_lammps(pot):
+        raise ParameterError(f"{potential}: LAMMPS runs the SNAP family natively, not a {type(pot).__name__}; "
+                             f"use --engine ase (or LAMMPS built with mlip-2's interface for an .mtp file)")
     atoms = read_structure(structure)
     pot.check_species(atoms, structure)
-    calc = MLIPCalculator(pot, stop_distance_ratio=STOP_DISTANCE_RATIO)
+    calc = MLIPCalculator(pot, stop_distance_ratio=STOP_DISTANCE_RATIO) if engine == "ase" else None
     with outs, progress("MD steps") as bar:
         task = bar.add_task("", total=steps)
-        out = run_md(atoms, calc, temperature, steps, timestep=timestep, ensemble=ensemble,
-                     trajectory=outs.stage(trajectory), interval=interval, seed=seed,
-                     callback=lambda n: bar.update(task, completed=n))
+        kwargs = {"timestep": timestep, "ensemble": ensemble, "trajectory": outs.stage(trajectory),
+                  "interval": interval, "seed": seed, "callback": lambda n: bar.update(task, completed=n)}
+        if calc is not None:
+            out = run_md(atoms, calc, temperature, steps, **kwargs)
+        else:
+            out = run_lammps_md(atoms, pot, temperature, steps, ranks=ranks, workdir=workdir, **kwargs)
         summary = {
             "n_atoms": len(atoms), "steps": steps, "timestep_fs": timestep, "ensemble": ensemble,
+            "engine": engine, "ranks": ranks,
             "temperature_mean_K": float(out["temperature_K"][1:].mean()) if len(out["temperature_K"]) > 1 else None,
             "energy_drift_per_atom_meV": float(out["energy_drift_per_atom_meV"]),
             "atom_steps_per_second": float(out["atom_steps_per_second"]),
-            "neighbour_list_builds": calc.n_builds,
+            "neighbour_list_builds": calc.n_builds if calc is not None else None,
         }
         _write_json(outs, json_out, summary)
-    typer.echo(f"{steps} steps of {len(atoms)} atoms at {summary['atom_steps_per_second']:.0f} atom-steps/s; "
-               f"wrote {trajectory}")
+    where = f" on {ranks} MPI rank{'s' if ranks > 1 else ''} of LAMMPS" if engine == "lammps" else ""
+    typer.echo(f"{steps} steps of {len(atoms)} atoms at {summary['atom_steps_per_second']:.0f} atom-steps/s"
+               f"{where}; wrote {trajectory}")
 
 
 @mlip_app.command("active")

@@ -1,10 +1,12 @@
 """Machine-learned interatomic potentials: the moment tensor potential (:mod:`.mtp`), the
-equivariant message-passing potential (:mod:`.nequip`), committees of either, error reports, an
-ASE calculator, molecular dynamics and active learning.
+equivariant message-passing potential (:mod:`.nequip`), SNAP and quadratic SNAP through LAMMPS
+(:mod:`.snap`), committees, error reports, an ASE calculator, molecular dynamics (ASE's
+integrators, or LAMMPS on MPI ranks for the SNAP family) and active learning.
 
 Layout, bottom to top: the potential protocol, neighbour lists, error reports, the calculator and
-MD (``_protocol``, ``_neighbors``, ``_report``, ``_calculator``, ``_md``) know no potential; each
-potential lives in its own package with its trainer (``mtp``, ``nequip``); ``_committee`` combines
+MD (``_protocol``, ``_neighbors``, ``_report``, ``_calculator``, ``_md``, ``_lammps``,
+``_lammps_md``) know no potential; each potential lives in its own package with its trainer
+(``mtp``, ``nequip``, ``snap``); ``_committee`` combines
 potentials; ``_active`` (the active-learning loop) sits above them all.
 
 Importing this package never imports torch: the NequIP names load it on first use.
@@ -15,6 +17,7 @@ from typing import Any
 from ._active import active_learning, explore
 from ._calculator import ExtrapolationWarning, MLIPCalculator
 from ._committee import Committee
+from ._lammps_md import run_lammps_md
 from ._md import run_md
 from ._protocol import Potential, load_potential
 from ._report import error_report
@@ -53,6 +56,7 @@ __all__ = [
     "parse_weights",
     "read_cfg",
     "read_mtp",
+    "run_lammps_md",
     "run_md",
     "select_by_maxvol",
     "train_mtp",

@@ -302,6 +302,12 @@ class SNAPPotential:
         self.write_lammps_files(prefix + ".snapcoeff", prefix + ".snapparam")
         return prefix + ".snapcoeff", prefix + ".snapparam"
 
+    def lammps_pair_commands(self, folder: str | os.PathLike[str]) -> list[str]:
+        """Write the potential's files into ``folder`` and return the LAMMPS commands that use
+        them (the hook of :func:`matterlearn.mlip.run_lammps_md`)."""
+        coeff, param = self.write_lammps(Path(folder) / "potential")
+        return ["pair_style snap", f"pair_coeff * * {coeff} {param} {' '.join(self.species)}"]
+
     def write_lammps_files(self, coeff_path: str | os.PathLike[str], param_path: str | os.PathLike[str]) -> None:
         """Write the ``.snapcoeff`` and ``.snapparam`` files to these paths (atomically)."""
         n_s, n_c = self.coef.shape
