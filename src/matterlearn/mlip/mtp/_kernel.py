@@ -271,7 +271,7 @@ def _scratch(first, coef, mono_exp, n_buffer, keep_q):
 def _atom_energy(i, first, nbr, vec, species, coef, xi, rmin, rcut, unit, comp_mu, comp_mono, mono_exp, ops, opc,
                  n_buffer, basis, sc, keep_q):
     """Fill the scratch ``sc`` for atom ``i`` and return ``sum_a xi_a B_a(i)`` (no reference energy)."""
-    buf, g, Q, dQ, px, py, pz, fP, dfP, monoP, rhatP, QP, valid = sc
+    buf, _g, Q, dQ, px, py, pz, fP, dfP, monoP, rhatP, QP, valid = sc
     _setup_atom(i, first, vec, species, nbr, coef, rmin, rcut, unit, mono_exp, Q, dQ, px, py, pz, fP, dfP, monoP,
                 rhatP, QP, valid, keep_q)
     _accumulate(first[i + 1] - first[i], valid, comp_mu, comp_mono, fP, monoP, buf)

@@ -292,7 +292,7 @@ def train_nequip(
     frames = list(frames)
     if valid is None and len(frames) >= 5 and valid_fraction > 0:
         order = rng.permutation(len(frames))
-        n_valid = max(1, int(round(valid_fraction * len(frames))))
+        n_valid = max(1, round(valid_fraction * len(frames)))
         valid = [frames[k] for k in order[:n_valid]]
         frames = [frames[k] for k in order[n_valid:]]
     if initial is not None:

@@ -32,7 +32,7 @@ from ase.data import atomic_masses, atomic_numbers
 
 from ...data._atomic import atomic_write_text
 from ...errors import DataFormatError, ParameterError
-from .._lammps import lammps_instance
+from .._lammps import Frame, lammps_instance
 from .._protocol import check_species, species_index, validate_species
 
 __all__ = ["SNAPPotential", "n_bispectrum", "read_snap"]
@@ -51,28 +51,6 @@ def n_bispectrum(twojmax: int) -> int:
                 if j >= j1:
                     n += 1
     return n
-
-
-class Frame:
-    """The rotation of one cell into LAMMPS's (lower-triangular, restricted triclinic) frame,
-    exact to rounding: ``cell @ rot`` is lower triangular with a positive diagonal."""
-
-    def __init__(self, cell: np.ndarray, where: str) -> None:
-        q, u = np.linalg.qr(np.asarray(cell, dtype=float).T)
-        signs = np.sign(np.diag(u))
-        signs[signs == 0] = 1.0
-        q, u = q * signs, (u.T * signs).T
-        if np.linalg.det(q) < 0:
-            raise ParameterError(f"{where}: a left-handed cell; LAMMPS needs a right-handed one (swap two "
-                                 f"cell vectors)")
-        self.rot = q
-        self.lower = u.T  # rows a = (xhi, 0, 0), b = (xy, yhi, 0), c = (xz, yz, zhi)
-
-    def vector_to_ase(self, v: np.ndarray) -> np.ndarray:
-        return np.asarray(v) @ self.rot.T
-
-    def tensor2_to_ase(self, m: np.ndarray) -> np.ndarray:
-        return self.rot @ m @ self.rot.T
 
 
 @dataclass(frozen=True)
