@@ -66,13 +66,29 @@ def test_snap_obeys_the_physics_contracts() -> None:
     assert report["forces_vs_finite_difference"] < 2e-5
 
 
-def test_training_chooses_hyperparameters_on_validation_frames(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_training_chooses_hyperparameters_by_cross_validation(tmp_path) -> None:  # type: ignore[no-untyped-def]
     train = load("mlearn_Mo", split="train").inputs[::4]
-    pot, history = train_snap(train, twojmax=(4, 6), rcutfac=(4.6,), energy_weight=(1e3, 1e5))
+    pot, history = train_snap(train, twojmax=(4, 6), rcutfac=(4.6,), energy_weight=(1e3, 1e5), ridge=(1e-10, 1e-6),
+                              folds=3)
     grid = [h for h in history if not h.get("final")]
-    assert len(grid) == 4 and history[-1]["final"]
+    assert len(grid) == 8 and history[-1]["final"] and history[-1]["validation"] == "3-fold"
     best = min(grid, key=lambda h: h["score"])
     assert (pot.twojmax, pot.rcutfac) == (best["twojmax"], best["rcutfac"])
+    assert history[-1]["ridge"] == best["ridge"] and history[-1]["energy_weight"] == best["energy_weight"]
+    # the pooled out-of-fold errors are those of three separate fits, each blind to its fold
+    order = np.random.default_rng(0).permutation(len(train))
+    e_err, f_err = [], []
+    for k in range(3):
+        held = set(order[k::3].tolist())
+        fit = fit_snap(SNAPPotential(["Mo"], twojmax=best["twojmax"], rcutfac=best["rcutfac"]),
+                       [a for i, a in enumerate(train) if i not in held],
+                       {"energy": best["energy_weight"], "forces": 1.0, "stress": 0.0}, best["ridge"])
+        test = [a for i, a in enumerate(train) if i in held]
+        p = fit.predict(test)
+        e_err += [abs(e - a.info["REF_energy"]) / len(a) for e, a in zip(p["energy"], test)]
+        f_err.append(np.abs(np.concatenate(p["forces"]) - np.concatenate([a.arrays["REF_forces"] for a in test])))
+    assert 1000 * np.mean(e_err) == pytest.approx(best["valid_energy_mae_meV"], rel=1e-6)
+    assert np.mean(np.concatenate(f_err)) == pytest.approx(best["valid_forces_mae_eV_per_A"], rel=1e-6)
     e_mae, f_mae = _mae(pot, load("mlearn_Mo", split="test").inputs)
     assert e_mae < 15 and f_mae < 0.3
     pot.save(tmp_path / "snap.json")

@@ -71,6 +71,9 @@ def train(
                                          "comma-separated.")] = "4.2,4.6,5.0",
     energy_weight: Annotated[str, typer.Option("--energy-weight", help="SNAP: energy-per-atom weights to try, "
                                                "relative to forces.")] = "1e4,1e5,1e6",
+    ridge: Annotated[str, typer.Option("--ridge", help="SNAP: ridge penalties to try (per row, standardised "
+                                       "features); the grid is searched by 5-fold cross-validation, or on "
+                                       "--valid frames when given.")] = "1e-10,1e-8,1e-6",
     basis: Annotated[Path | None, typer.Option("--basis", help="MTP in mlip-2's basis: the alpha tables of this "
                                                ".mtp file (an untrained template or any trained one) replace "
                                                "--level; the result runs in mlip-2 and LAMMPS.")] = None,
@@ -104,9 +107,10 @@ def train(
         try:
             snap_grid = {"twojmax": [int(x) for x in twojmax.split(",")],
                          "rcutfac": [float(x) for x in rcutfac.split(",")],
-                         "energy_weight": [float(x) for x in energy_weight.split(",")]}
+                         "energy_weight": [float(x) for x in energy_weight.split(",")],
+                         "ridge": [float(x) for x in ridge.split(",")]}
         except ValueError:
-            raise ParameterError("--twojmax, --rcutfac and --energy-weight take comma-separated numbers, "
+            raise ParameterError("--twojmax, --rcutfac, --energy-weight and --ridge take comma-separated numbers, "
                                  "e.g. --twojmax 6,8 --rcutfac 4.6,5.0") from None
     _check_cutoff(cutoff)
     if model in ("snap", "qsnap"):
@@ -165,11 +169,11 @@ def train(
             from ..mlip.snap import train_snap
 
             bar.update(task, description="SNAP hyperparameters", total=len(snap_grid["twojmax"])
-                       * len(snap_grid["rcutfac"]) * len(snap_grid["energy_weight"]) + 1)
+                       * len(snap_grid["rcutfac"]) * len(snap_grid["energy_weight"]) * len(snap_grid["ridge"]) + 1)
 
             def show_grid(rec: dict[str, Any]) -> None:
                 bar.console.print(f"[{rec['seconds']:7.1f} s] twojmax {rec['twojmax']} rcutfac {rec['rcutfac']:g} "
-                                  f"energy weight {rec['energy_weight']:g}: valid E MAE "
+                                  f"energy weight {rec['energy_weight']:g} ridge {rec['ridge']:g}: validation E MAE "
                                   f"{rec['valid_energy_mae_meV']:.3g} meV/atom, F MAE "
                                   f"{rec['valid_forces_mae_eV_per_A']:.3g} eV/Å")
                 bar.update(task, advance=1)

@@ -1,5 +1,5 @@
 """Training SNAP: weighted linear least squares on LAMMPS's descriptors, with the bispectrum
-order, the cutoff and the energy weight chosen on validation frames."""
+order, the cutoff, the energy weight and the ridge penalty chosen by cross-validation over frames."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 #: loss weights: energy per atom (eV/atom), force components (eV/Å), stress components (eV/Å^3)
 DEFAULT_WEIGHTS = {"energy": 100.0, "forces": 1.0, "stress": 0.0}
-#: selection score on the validation frames: force MAE (eV/Å) + ENERGY_PER_FORCE x energy MAE (eV/atom)
+#: selection score on the validation (or out-of-fold) frames: force MAE (eV/Å) + ENERGY_PER_FORCE x energy MAE (eV/atom)
 ENERGY_PER_FORCE = 10.0
 
 
@@ -110,16 +110,17 @@ def train_snap(
     quadratic: bool = False,
     twojmax: Sequence[int] | int = (6, 8),
     rcutfac: Sequence[float] | float = (4.2, 4.6, 5.0),
-    energy_weight: Sequence[float] | float = (10.0, 100.0, 1000.0),
+    energy_weight: Sequence[float] | float = (1e4, 1e5, 1e6),
     weights: dict[str, float] | str | None = None,
-    ridge: float = 1e-10,
+    ridge: Sequence[float] | float = (1e-10, 1e-8, 1e-6),
     valid: Sequence[Atoms] | None = None,
-    valid_fraction: float = 0.15,
+    folds: int = 5,
     seed: int = 0,
     callback: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[SNAPPotential, list[dict[str, Any]]]:
-    """Train a SNAP (or quadratic SNAP) potential, choosing ``twojmax``, ``rcutfac`` and the
-    energy weight on validation frames, then refitting on every training frame.
+    """Train a SNAP (or quadratic SNAP) potential, choosing ``twojmax``, ``rcutfac``, the energy
+    weight and the ridge penalty by cross-validation over frames, then refitting on every
+    training frame.
 
     Parameters
     ----------
@@ -129,24 +130,25 @@ def train_snap(
         Default: the species in ``frames``, by atomic number.
     quadratic : bool
         Quadratic SNAP.
-    twojmax, rcutfac, energy_weight : value or sequence
-        The grid searched: bispectrum order, cutoff factor (Å, radius 0.5) and the weight of the
-        energy per atom relative to the force components.
+    twojmax, rcutfac, energy_weight, ridge : value or sequence
+        The grid searched: bispectrum order, cutoff factor (Å, radius 0.5), the weight of the
+        energy per atom relative to the force components, and the ridge penalty per row on
+        standardised features.
     weights : dict or str, optional
         The other loss weights (``forces``, ``stress``; see :data:`DEFAULT_WEIGHTS`).
-    ridge : float
-        Ridge penalty per row on standardised features.
     valid : sequence of Atoms, optional
-        Validation frames; by default a seeded ``valid_fraction`` of ``frames`` is held out
-        for the search (and returned to the final fit).
+        Validation frames for the search instead of cross-validation.
+    folds : int
+        Folds of the cross-validation (frames shuffled by ``seed``); the descriptors of each
+        (``twojmax``, ``rcutfac``) are computed once and every fold reuses them.
     callback : callable, optional
         Called with each grid point's record.
 
     Returns
     -------
     potential, history
-        ``history`` lists every grid point with its validation MAEs and score (force MAE +
-        :data:`ENERGY_PER_FORCE` x energy MAE); the last record is the final fit.
+        ``history`` lists every grid point with its validation (or pooled out-of-fold) MAEs and
+        score (force MAE + :data:`ENERGY_PER_FORCE` x energy MAE per atom), then the final fit.
     """
     if not frames:
         raise EmptyDataError("no training frames")
@@ -155,39 +157,47 @@ def train_snap(
         from ase.data import chemical_symbols
 
         species = [chemical_symbols[z] for z in sorted({int(z) for a in frames for z in a.numbers})]
-    grid_j = [twojmax] if isinstance(twojmax, (int, np.integer)) else list(twojmax)
-    grid_r = [rcutfac] if isinstance(rcutfac, (int, float)) else list(rcutfac)
-    grid_e = [energy_weight] if isinstance(energy_weight, (int, float)) else list(energy_weight)
-    if not grid_j or not grid_r or not grid_e:
-        raise ParameterError("give at least one twojmax, rcutfac and energy weight")
-    for ew in grid_e:
-        if ew < 0:
-            raise ParameterError(f"energy weight {ew} is negative")
-    _labels(frames, {**w0, "energy": max(grid_e)}, "training data")  # fails early on bad labels
-    if valid is None and len(frames) >= 5 and valid_fraction > 0 and len(grid_j) * len(grid_r) * len(grid_e) > 1:
+
+    def grid(v: Any) -> list[Any]:
+        return [v] if isinstance(v, (int, float, np.integer, np.floating)) else list(v)
+
+    grid_j, grid_r, grid_e, grid_a = grid(twojmax), grid(rcutfac), grid(energy_weight), grid(ridge)
+    if not grid_j or not grid_r or not grid_e or not grid_a:
+        raise ParameterError("give at least one twojmax, rcutfac, energy weight and ridge penalty")
+    if any(ew < 0 for ew in grid_e) or any(a < 0 for a in grid_a):
+        raise ParameterError("energy weights and ridge penalties must not be negative")
+    if folds < 2:
+        raise ParameterError(f"folds={folds}: need at least 2")
+    labels = _labels(frames, {**w0, "energy": max(grid_e)}, "training data")  # fails early on bad labels
+    n_points = len(grid_j) * len(grid_r) * len(grid_e) * len(grid_a)
+    if valid is not None:
+        v_frames = list(valid)
+        v_labels = _labels(v_frames, {**w0, "energy": 0.0}, "validation data")
+        splits = None
+    elif n_points > 1 and len(frames) >= folds:
         order = np.random.default_rng(seed).permutation(len(frames))
-        n_valid = max(1, int(np.rint(valid_fraction * len(frames))))
-        search_valid = [frames[k] for k in order[:n_valid]]
-        search_train = [frames[k] for k in order[n_valid:]]
+        splits = [np.sort(order[k::folds]) for k in range(folds)]
     else:
-        search_train, search_valid = list(frames), list(valid) if valid else []
+        splits = []  # nothing to choose
     t0 = time.perf_counter()
     history: list[dict[str, Any]] = []
-    best: tuple[float, int, float, float] | None = None
+    best: tuple[float, int, float, float, float] | None = None
     for tj, rc in itertools.product(grid_j, grid_r):
         pot = SNAPPotential(species, twojmax=int(tj), rcutfac=float(rc), quadratic=quadratic)
-        if len(grid_j) * len(grid_r) * len(grid_e) == 1 and not search_valid:
-            best = (0.0, int(tj), float(rc), float(grid_e[0]))
+        if splits == []:
+            best = (0.0, int(tj), float(rc), float(grid_e[0]), float(grid_a[0]))
             break
-        d_train = pot.descriptors(search_train, "training frame")
-        d_valid = pot.descriptors(search_valid, "validation frame")
-        v_labels = _labels(search_valid, {**w0, "energy": 0.0}, "validation data")
-        for ew in grid_e:
+        desc = pot.descriptors(frames, "training frame")
+        d_valid = pot.descriptors(v_frames, "validation frame") if splits is None else None
+        for ew, alpha in itertools.product(grid_e, grid_a):
             w = {**w0, "energy": float(ew)}
-            fit_snap(pot, search_train, w, ridge, d_train)
-            m = _mae(pot, d_valid, v_labels)
+            if splits is None:
+                fit_snap(pot, frames, w, alpha, desc)
+                m = _mae(pot, d_valid, v_labels)  # type: ignore[arg-type]
+            else:
+                m = _cv_mae(pot, desc, labels, splits, w, alpha)
             score = m["forces_mae"] + ENERGY_PER_FORCE * m["energy_mae"]
-            rec = {"twojmax": int(tj), "rcutfac": float(rc), "energy_weight": float(ew),
+            rec = {"twojmax": int(tj), "rcutfac": float(rc), "energy_weight": float(ew), "ridge": float(alpha),
                    "valid_energy_mae_meV": 1000 * m["energy_mae"], "valid_forces_mae_eV_per_A": m["forces_mae"],
                    "score": score, "seconds": round(time.perf_counter() - t0, 2)}
             history.append(rec)
@@ -195,15 +205,38 @@ def train_snap(
             if callback is not None:
                 callback(rec)
             if best is None or score < best[0]:
-                best = (score, int(tj), float(rc), float(ew))
+                best = (score, int(tj), float(rc), float(ew), float(alpha))
     assert best is not None
-    _, tj, rc, ew = best
+    _, tj, rc, ew, alpha = best
     pot = SNAPPotential(species, twojmax=tj, rcutfac=rc, quadratic=quadratic)
-    fit_snap(pot, frames, {**w0, "energy": ew}, ridge)
+    fit_snap(pot, frames, {**w0, "energy": ew}, alpha)
     pot.min_seen = _closest(frames, species)
-    history.append({"final": True, "twojmax": tj, "rcutfac": rc, "energy_weight": ew,
+    history.append({"final": True, "twojmax": tj, "rcutfac": rc, "energy_weight": ew, "ridge": alpha,
+                    "validation": "frames" if splits is None else f"{folds}-fold" if splits else "none",
                     "seconds": round(time.perf_counter() - t0, 2)})
     return pot, history
+
+
+def _cv_mae(pot: SNAPPotential, desc: list[dict[str, np.ndarray]], labels: list[dict[str, Any]],
+            splits: list[np.ndarray], w: dict[str, float], alpha: float) -> dict[str, float]:
+    """Out-of-fold MAEs, pooled over every frame (energies) and force component."""
+    e_sum = f_sum = 0.0
+    n_e = n_f = 0
+    for held in splits:
+        keep = np.setdiff1d(np.arange(len(desc)), held)
+        a, b = _system([desc[k] for k in keep], [labels[k] for k in keep], w)
+        pot.coef = _solve(a, b, alpha).reshape(pot.coef.shape)
+        lab = [labels[k] for k in held]
+        m = _mae(pot, [desc[k] for k in held], lab)
+        n_e_here = sum("energy" in x for x in lab)
+        n_f_here = sum(len(x["forces"]) for x in lab if "forces" in x)
+        if n_e_here:
+            e_sum += m["energy_mae"] * n_e_here
+            n_e += n_e_here
+        if n_f_here:
+            f_sum += m["forces_mae"] * n_f_here
+            n_f += n_f_here
+    return {"energy_mae": e_sum / n_e if n_e else float("nan"), "forces_mae": f_sum / n_f if n_f else float("nan")}
 
 
 def _closest(frames: Sequence[Atoms], species: Sequence[str]) -> np.ndarray:
