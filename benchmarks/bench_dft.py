@@ -42,7 +42,6 @@ from matterlearn.mlip import (
     train_mtp,
 )
 from matterlearn.mlip._lammps import potentials_folder
-from matterlearn.mlip.mtp._mlip2 import read_mtp_basis
 from matterlearn.mlip.snap import read_snap, train_snap
 
 TRAINABLE = ("Li", "Mo", "Si", "Ge")
@@ -142,10 +141,10 @@ def main() -> None:
                 rows.append(row(name, pot, test, el, time.perf_counter() - t, args.md_steps, True))
                 rows[-1]["chosen"] = {k: best.get(k) for k in ("twojmax", "rcutfac", "energy_weight", "ridge")}
         if not args.skip_mtp:
-            basis = read_mtp_basis_of(el)
+            paper = mlearn_potential(el)  # its cutoff and minimum distance
             for level in (int(v) for v in args.levels.split(",")):
                 t = time.perf_counter()
-                pot, _ = train_mtp(train, level=level, cutoff=basis["cutoff"], min_distance=basis["min_distance"],
+                pot, _ = train_mtp(train, level=level, cutoff=paper.cutoff, min_distance=paper.min_distance,
                                    max_iter=100_000, time_limit=60 * args.minutes, seed=0)
                 rows.append(row(f"our MTP level {level}", pot, test, el, time.perf_counter() - t, args.md_steps,
                                 False))
@@ -157,19 +156,6 @@ def main() -> None:
     print(markdown(rows))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
-
-
-def read_mtp_basis_of(el: str) -> dict:  # type: ignore[type-arg]
-    """The cutoff and minimum distance of the paper's MTP for ``el``."""
-    import lzma
-    import tempfile
-
-    from matterlearn.datasets._bundled import data_file
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{el}.mtp"
-        path.write_bytes(lzma.decompress(Path(data_file(f"mlearn_{el}.mtp.xz")).read_bytes()))
-        return read_mtp_basis(path)
 
 
 if __name__ == "__main__":

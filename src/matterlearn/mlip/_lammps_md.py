@@ -10,12 +10,14 @@ frame of the input cell.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import signal
 import subprocess
 import tempfile
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,8 @@ log = logging.getLogger(__name__)
 _V_TO_LAMMPS = units.fs * 1000.0
 #: 1 GPa in bar (LAMMPS metal pressure)
 _BAR_PER_GPA = 1.0e4
-_THERMO = ("step", "time", "v_t_ase", "pe", "ke", "etotal", "lx", "ly", "lz", "xy", "xz", "yz")
+_THERMO = ("step", "time", "temp", "pe", "etotal", "lx", "ly", "lz", "xy", "xz", "yz")
+_COL = {name: k for k, name in enumerate(_THERMO)}
 _DUMP = ("id", "xu", "yu", "zu", "vx", "vy", "vz", "fx", "fy", "fz")
 
 
@@ -48,11 +51,6 @@ class LammpsRunError(MatterlearnError, RuntimeError):
 def runs_in_lammps(potential: Any) -> bool:
     """Whether LAMMPS runs this potential natively (it can write its own pair style files)."""
     return callable(getattr(potential, "lammps_pair_commands", None))
-
-
-def _frame(cell: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
-    f = Frame(cell, where)
-    return f.rot, f.lower
 
 
 def write_lammps_data(path: str | os.PathLike[str], atoms: Atoms, species: Sequence[str], lower: np.ndarray,
@@ -86,8 +84,7 @@ def lammps_input(pair: Sequence[str], steps: int, timestep: float, ensemble: str
     lines = ["# molecular dynamics written by matterlearn", "units metal", "atom_style atomic", "boundary p p p",
              "atom_modify map array", "read_data start.data", *pair,
              f"timestep {timestep / 1000.0!r}", "neighbor 1.0 bin", "neigh_modify every 1 delay 0 check yes",
-             # the temperature as ASE reports it: 3N degrees of freedom
-             f"variable t_ase equal ke*2.0/(3.0*atoms*{units.kB!r})", "fix integrate all nve"]
+             "fix integrate all nve"]
     if ensemble == "nvt":
         lines.append(f"fix thermostat all langevin {temperature!r} {temperature!r} {1.0 / friction / 1000.0!r} "
                      f"{seed % 900_000_000 + 1}")
@@ -143,14 +140,14 @@ def _loop_seconds(log_path: Path) -> float:
 def _run(cmd: list[str], cwd: Path, steps: int, callback: Callable[[int], None] | None, kept: bool) -> None:
     """Run LAMMPS, passing thermo steps to ``callback``; Ctrl-C stops the whole MPI job."""
     errors: list[str] = []
-    tail: list[str] = []
+    tail: deque[str] = deque(maxlen=3)
     proc = subprocess.Popen(cmd, cwd=cwd, env=lammps_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     try:
         assert proc.stdout is not None
         thermo = False
         for line in proc.stdout:
-            tail = (tail + [line.rstrip()])[-20:]
+            tail.append(line.rstrip())
             if line.startswith("ERROR"):
                 errors.append(line.strip())
             words = line.split()
@@ -166,7 +163,7 @@ def _run(cmd: list[str], cwd: Path, steps: int, callback: Callable[[int], None] 
         proc.wait()
         raise
     if code != 0 or errors:
-        why = errors[0] if errors else "; ".join(tail[-3:]) or f"exit status {code}"
+        why = errors[0] if errors else "; ".join(tail) or f"exit status {code}"
         where = f"the run's files are in {cwd}" if kept else "rerun with a work folder to keep the run's files"
         raise LammpsRunError(f"LAMMPS stopped: {why} ({where})")
 
@@ -227,12 +224,16 @@ def run_lammps_md(atoms: Atoms, potential: Any, temperature: float, steps: int, 
     atoms.calc = None
     thermalize_momenta(atoms, temperature_K=temperature, rng=rng)
     Stationary(atoms)
-    rot, lower = _frame(atoms.cell.array, "structure")
+    frame0 = Frame(atoms.cell.array, "structure")
+    rot, lower = frame0.rot, frame0.lower
     exe, launcher = lammps_executable(), mpiexec()
 
-    with tempfile.TemporaryDirectory(prefix="matterlearn-lammps-") as tmp:
-        folder = (Path(workdir) if workdir is not None else Path(tmp)).resolve()
-        folder.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if workdir is None:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="matterlearn-lammps-")))
+        else:
+            folder = Path(workdir).resolve()
+            folder.mkdir(parents=True, exist_ok=True)
         write_lammps_data(folder / "start.data", atoms, species, lower, rot)
         pair = potential.lammps_pair_commands(folder)
         script = lammps_input(pair, steps, timestep, ensemble, temperature, interval, seed, friction, pressure)
@@ -253,13 +254,13 @@ def run_lammps_md(atoms: Atoms, potential: Any, temperature: float, steps: int, 
     masses = atoms.get_masses()
     frames: list[Atoms] = []
     for row, snap in zip(thermo, snaps):
-        lx, ly, lz, xy, xz, yz = row[6:12]
+        lx, ly, lz, xy, xz, yz = (row[_COL[k]] for k in ("lx", "ly", "lz", "xy", "xz", "yz"))
         cell = np.array([[lx, 0, 0], [xy, ly, 0], [xz, yz, lz]]) @ rot.T
         order = np.argsort(snap[:, 0])
         s = snap[order]
         frame = Atoms(numbers=atoms.numbers, positions=s[:, 1:4] @ rot.T, cell=cell, pbc=True)
         frame.set_momenta(masses[:, None] * (s[:, 4:7] @ rot.T) / _V_TO_LAMMPS)
-        frame.info[PREDICTED_ENERGY_KEY] = float(row[3])
+        frame.info[PREDICTED_ENERGY_KEY] = float(row[_COL["pe"]])
         frame.arrays[PREDICTED_FORCES_KEY] = s[:, 7:10] @ rot.T
         frames.append(frame)
     if trajectory is not None:
@@ -270,8 +271,8 @@ def run_lammps_md(atoms: Atoms, potential: Any, temperature: float, steps: int, 
     # units differ from them in the seventh digit)
     ke = np.array([f.get_kinetic_energy() for f in frames])
     out: dict[str, Any] = {
-        "time_fs": thermo[:, 0] * timestep, "temperature_K": np.array([f.get_temperature() for f in frames]),
-        "potential_energy": thermo[:, 3], "total_energy": thermo[:, 3] + ke,
+        "time_fs": thermo[:, _COL["step"]] * timestep, "temperature_K": np.array([f.get_temperature() for f in frames]),
+        "potential_energy": thermo[:, _COL["pe"]], "total_energy": thermo[:, _COL["pe"]] + ke,
     }
     out["energy_drift_per_atom_meV"] = 1000 * (out["total_energy"][-1] - out["total_energy"][0]) / len(atoms)
     out["atom_steps_per_second"] = len(atoms) * steps / seconds if seconds > 0 else float("nan")
