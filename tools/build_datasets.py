@@ -16,6 +16,7 @@ Outputs (xz-compressed text, so a diff of a rebuild is reviewable after decompre
   from matbench's ``matbench_v0.1_validation.json`` (ID ``mb-<task>-001`` is row 0).
 * ``matbench_v0.1_metadata.json``: matbench's own metadata (n_samples, mad / frac_true, ...).
 * ``elastic_tensor_2015.extxyz.xz``: 1,181 structures with moduli in ``info``.
+* ``flla_2015.extxyz.xz``: 3,938 structures with formation energies in ``info``.
 * ``tawo_dft.extxyz.xz``: 250 Ta-W bcc cells with ``REF_energy`` (VASP total energy, eV).
 """
 
@@ -103,6 +104,40 @@ def build_elastic(wheels: Path) -> None:
     _xz_write(OUT / "elastic_tensor_2015.extxyz.xz", buf.getvalue())
 
 
+def build_flla(wheels: Path) -> None:
+    """The ``structure`` column is a pymatgen ``Structure.as_dict()`` written as a Python literal:
+    read with ``ast.literal_eval`` (never ``eval``), built as ASE Atoms from the lattice rows and
+    fractional coordinates; every site is fully occupied by one element (checked)."""
+    import ast
+
+    from ase import Atoms
+    from ase.io import write
+
+    tar = tarfile.open(next(wheels.glob("matminer-0.4.0.tar.gz")))
+    raw = tar.extractfile("matminer-0.4.0/matminer/datasets/flla_2015.csv").read().decode()
+    lines = [ln for ln in raw.splitlines(keepends=True) if not ln.startswith("#")]
+    frames = []
+    for row in csv.DictReader(lines):
+        s = ast.literal_eval(row["structure"])
+        species = []
+        for site in s["sites"]:
+            assert len(site["species"]) == 1 and site["species"][0]["occu"] == 1, row["material_id"]
+            species.append(site["species"][0]["element"])
+        atoms = Atoms(species, scaled_positions=[site["abc"] for site in s["sites"]],
+                      cell=s["lattice"]["matrix"], pbc=True)
+        assert len(atoms) == int(row["nsites"]), row["material_id"]
+        atoms.info = {
+            "material_id": row["material_id"],
+            **{k: float(row[k]) for k in ("formation_energy_per_atom", "formation_energy",
+                                          "e_above_hull")},
+        }
+        frames.append(atoms)
+    assert len(frames) == 3938, len(frames)
+    buf = io.StringIO()
+    write(buf, frames, format="extxyz")
+    _xz_write(OUT / "flla_2015.extxyz.xz", buf.getvalue())
+
+
 def build_tawo(wheels: Path) -> None:
     from ase.io import read, write
 
@@ -128,6 +163,7 @@ if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     build_matbench(src)
     build_elastic(src)
+    build_flla(src)
     build_tawo(src)
     for p in sorted(OUT.iterdir()):
         print(f"{p.name:40s} {p.stat().st_size / 1e3:9.1f} kB")

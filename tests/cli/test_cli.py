@@ -21,7 +21,8 @@ def test_datasets_list_json(cli) -> None:  # type: ignore[no-untyped-def]
     rows = {r["name"]: r for r in json.loads(out)}
     expected = {"matbench_steels": 312, "matbench_expt_gap": 4604, "matbench_expt_is_metal": 4921,
                 "matbench_glass": 5680, "matbench_log_gvrh": 10987, "matbench_mp_e_form": 132752,
-                "elastic_tensor_2015": 1181, "tawo_dft": 250}
+                "elastic_tensor_2015": 1181, "flla_2015": 3938,
+                "tawo_dft": 250}
     for name, n in expected.items():
         assert rows[name]["n"] == n
     assert len([r for r in rows if r.startswith("matbench_")]) == 13

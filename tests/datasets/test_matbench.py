@@ -90,7 +90,8 @@ def test_registry_sizes_and_labels() -> None:
     sizes = {i.name: i.n for i in list_datasets()}
     expected = {"matbench_steels": 312, "matbench_expt_gap": 4604, "matbench_expt_is_metal": 4921,
                 "matbench_glass": 5680, "matbench_log_gvrh": 10987, "matbench_mp_e_form": 132752,
-                "elastic_tensor_2015": 1181, "tawo_dft": 250}
+                "elastic_tensor_2015": 1181, "flla_2015": 3938,
+                "tawo_dft": 250}
     for name, n in expected.items():
         assert sizes[name] == n
     assert sum(name.startswith("matbench_") for name in sizes) == 13

@@ -25,6 +25,26 @@ def test_elastic_tensor_2015() -> None:
     assert "@article{deJong2015" in ds.info.citation
 
 
+def test_flla_2015() -> None:
+    ds = load("flla_2015")
+    assert len(ds) == 3938 and ds.info.target == "formation_energy_per_atom"
+    first = ds.inputs[0]
+    assert first.info["material_id"] == "mp-10" and first.get_chemical_formula() == "As2"
+    assert ds.targets[0] == pytest.approx(0.1074050600000005)
+    n_atoms = np.array([len(a) for a in ds.inputs])
+    assert n_atoms.max() == 25
+    # the per-cell formation energy is the per-atom one times the atoms in the cell
+    np.testing.assert_allclose(ds.column("formation_energy"), ds.targets * n_atoms, atol=1e-9)
+    # an element's formation energy is its distance above the hull (its own ground state is 0)
+    elemental = np.array([len(set(a.numbers)) == 1 for a in ds.inputs])
+    assert elemental.sum() > 20
+    np.testing.assert_allclose(ds.targets[elemental], ds.column("e_above_hull")[elemental], atol=1e-9)
+    assert (ds.column("e_above_hull") >= -1e-9).all()
+    # real crystals: no two atoms closer than 0.7 Å
+    assert min(a.get_all_distances(mic=True)[np.triu_indices(len(a), 1)].min(initial=9) for a in ds.inputs[:400]) > 0.7
+    assert "@article{Faber2015" in ds.info.citation
+
+
 def test_tawo_dft() -> None:
     ds = load("tawo_dft")
     assert len(ds) == 250

@@ -129,6 +129,18 @@ def _load_elastic() -> Dataset:
     return Dataset(inf, frames, cols["G_VRH"], cols, units, None)
 
 
+_FLLA_COLUMNS = ("formation_energy_per_atom", "formation_energy", "e_above_hull")
+
+
+def _load_flla() -> Dataset:
+    inf = _INFOS["flla_2015"]
+    frames = _read_xz_frames("flla_2015.extxyz.xz")
+    cols = {c: np.array([a.info[c] for a in frames], dtype=float) for c in _FLLA_COLUMNS}
+    units: dict[str, str | None] = {"formation_energy_per_atom": "eV/atom", "formation_energy": "eV",
+                                    "e_above_hull": "eV/atom"}
+    return Dataset(inf, frames, cols["formation_energy_per_atom"], cols, units, None)
+
+
 def _load_tawo() -> Dataset:
     inf = _INFOS["tawo_dft"]
     frames = _read_xz_frames("tawo_dft.extxyz.xz")
@@ -167,6 +179,24 @@ def _register_others() -> None:
               "elastic_anisotropy; material_id and space_group in each structure's info.",
     )
     register(_INFOS["elastic_tensor_2015"], _load_elastic)
+    _INFOS["flla_2015"] = DatasetInfo(
+        name="flla_2015",
+        description=("Formation energies of 3,938 inorganic crystals from DFT (Materials Project, "
+                     "2015), the set of Faber, Lindmaa, von Lilienfeld and Armiento: structures "
+                     "of up to 25 atoms with the formation energy per atom."),
+        input_type="structure",
+        task="regression",
+        target="formation_energy_per_atom",
+        unit="eV/atom",
+        n=3938,
+        source="matminer==0.4.0 sdist, matminer/datasets/flla_2015.csv (structure column)",
+        licence="Materials Project data: CC BY 4.0; matminer redistribution BSD-style",
+        references=("Faber2015", "Jain2013", "Ward2018"),
+        notes="Columns formation_energy_per_atom (eV/atom), formation_energy (eV per cell), "
+              "e_above_hull (eV/atom); material_id in each structure's info. Elemental entries "
+              "above the hull have a formation energy equal to their e_above_hull.",
+    )
+    register(_INFOS["flla_2015"], _load_flla)
     _INFOS["tawo_dft"] = DatasetInfo(
         name="tawo_dft",
         description=("Ta-W bcc alloys: VASP total energies of 250 configurations of 128 atoms on "

@@ -72,6 +72,15 @@ BIBTEX: dict[str, str] = {
   year    = {2015},
   doi     = {10.1038/sdata.2015.9}
 }""",
+    "Faber2015": """@article{Faber2015,
+  author  = {Faber, Felix and Lindmaa, Alexander and von Lilienfeld, O. Anatole and Armiento, Rickard},
+  title   = {Crystal structure representations for machine learning models of formation energies},
+  journal = {International Journal of Quantum Chemistry},
+  volume  = {115},
+  pages   = {1094--1101},
+  year    = {2015},
+  doi     = {10.1002/qua.24917}
+}""",
     "Jain2013": """@article{Jain2013,
   author  = {Jain, Anubhav and Ong, Shyue Ping and Hautier, Geoffroy and Chen, Wei and Richards, William Davidson and Dacek, Stephen and Cholia, Shreyas and Gunter, Dan and Skinner, David and Ceder, Gerbrand and Persson, Kristin A.},
   title   = {Commentary: The Materials Project: A materials genome approach to accelerating materials innovation},
