@@ -28,6 +28,10 @@ def _fitted_models() -> list[tuple[str, object]]:
             out.append((name, make_model(name, "regression", inner_folds=2).fit(X, y)))
         # a hurdle model holds the types of its two parts and its own class: one shows them all
         out.append(("knn-hurdle", make_model("knn-hurdle", "regression", inner_folds=2).fit(X, y_zero)))
+        # conformal intervals around a model, saved with its domain of applicability
+        from matterlearn.regress import ConformalRegressor
+
+        out.append(("rf-conformal", ConformalRegressor(make_model("rf", inner_folds=2), folds=3).fit(X, y)))
         for name in CLASSIFIERS:
             if name not in GRAPH_MODELS:
                 out.append((name + " (classifier)", make_model(name, "classification", inner_folds=2).fit(X, y_class)))
@@ -39,13 +43,21 @@ def test_every_model_round_trips_and_needs_only_the_trusted_types(tmp_path: Path
 
     seen: set[str] = set()
     X = np.random.default_rng(1).normal(size=(5, 3))
+    from matterlearn.regress import ApplicabilityDomain, load_domain
+
     for name, est in _fitted_models():
         path = tmp_path / f"{name.split()[0]}.skops"
-        save_model(path, est, {"model": name})
+        domain = ApplicabilityDomain().fit(np.random.default_rng(2).normal(size=(20, 3))) if name == "rf-conformal" else None
+        save_model(path, est, {"model": name}, domain)
         seen |= set(sio.get_untrusted_types(file=path))
         loaded, recipe = load_model(path)
         assert recipe == {"schema_version": SCHEMA_VERSION, "model": name}
         np.testing.assert_array_equal(loaded.predict(X), est.predict(X))  # type: ignore[attr-defined]
+        if domain is not None:
+            np.testing.assert_array_equal(load_domain(path).distance(X), domain.distance(X))
+            np.testing.assert_array_equal(loaded.predict_interval(X)[1], est.predict_interval(X)[1])
+        else:
+            assert load_domain(path) is None
     # the allow-list is exactly what the models need: no more (a wider door), no less (a refusal)
     assert seen == set(TRUSTED_TYPES)
 

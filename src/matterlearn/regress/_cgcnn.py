@@ -186,6 +186,17 @@ class CGCNN:
             setattr(self, k, v)
         return self
 
+    # -- the parts a graph network of another kind replaces ---------------------------------
+    _kind = "cgcnn"
+
+    def _graphs(self, X: Sequence[Any]) -> list[dict[str, np.ndarray]]:
+        """The graphs of ``X`` (structures, or graphs already built)."""
+        return _as_graphs(X, self.cutoff, self.max_neighbors)
+
+    def _new_net(self) -> Any:
+        return _build_net(self._embedding.shape[1], self.n_gaussians, self.atom_fea_len,
+                          self.n_conv, self.h_fea_len)
+
     # -- batching -------------------------------------------------------------------------
     def _tensors(self, graphs: Sequence[dict[str, np.ndarray]], idx: np.ndarray) -> tuple[Any, ...]:
         import torch
@@ -237,7 +248,7 @@ class CGCNN:
             callback: Callable[[int, int, float, float], None] | None = None) -> CGCNN:
         """Train on structures (or graphs) ``X`` with targets ``y``; ``callback(member, epoch,
         train_loss, val_error)`` is called after every epoch."""
-        graphs = _as_graphs(X, self.cutoff, self.max_neighbors)
+        graphs = self._graphs(X)
         y = np.asarray(y, dtype=float)
         if len(graphs) != len(y):
             raise DataFormatError(f"{len(graphs)} structures but {len(y)} targets")
@@ -287,8 +298,7 @@ class CGCNN:
             va, tr = perm[:n_val], perm[n_val:]
             target = (y - self.y_mean_) / self.y_std_
             loss_fn = torch.nn.MSELoss() if self.loss == "mse" else torch.nn.L1Loss()
-        net = _build_net(self._embedding.shape[1], self.n_gaussians, self.atom_fea_len,
-                         self.n_conv, self.h_fea_len)
+        net = self._new_net()
         opt = torch.optim.Adam(net.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5,
                                                            patience=max(5, self.patience // 3))
@@ -341,15 +351,24 @@ class CGCNN:
         averages its members (their outputs for regression, their probabilities for classes)."""
         self._check_fitted()
         if self.task == "regression":
-            return self._raw(_as_graphs(X, self.cutoff, self.max_neighbors)) * self.y_std_ + self.y_mean_
+            return self._raw(self._graphs(X)) * self.y_std_ + self.y_mean_
         return (self.predict_proba(X)[:, 1] > 0.5).astype(float)
+
+    def predict_std(self, X: Sequence[Any]) -> np.ndarray:
+        """Standard deviation of the ensemble's members' predictions of each structure, in the
+        target's unit (regression; zeros for a single network)."""
+        self._check_fitted()
+        if self.task != "regression":
+            raise ParameterError("predict_std is for regressors")
+        outs = self._outputs(self._graphs(X), self.nets_)
+        return outs.std(axis=0) * self.y_std_
 
     def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
         """Probabilities of classes 0 and 1, shape (n, 2) (classifiers only)."""
         self._check_fitted()
         if self.task != "classification":
             raise ParameterError("predict_proba is for classifiers")
-        logits = self._outputs(_as_graphs(X, self.cutoff, self.max_neighbors), self.nets_)
+        logits = self._outputs(self._graphs(X), self.nets_)
         p = np.mean(1.0 / (1.0 + np.exp(-logits)), axis=0)
         return np.column_stack([1.0 - p, p])
 
@@ -362,7 +381,7 @@ def save_cgcnn(path: str | os.PathLike[str], model: CGCNN, recipe: dict[str, Any
     from ..data import atomic_path
 
     model._check_fitted()
-    config = {"schema_version": CGCNN_SCHEMA, "kind": "cgcnn", "params": model.get_params(),
+    config = {"schema_version": CGCNN_SCHEMA, "kind": model._kind, "params": model.get_params(),
               "y_mean": model.y_mean_, "y_std": model.y_std_, "recipe": recipe}
     with atomic_path(path) as tmp:
         torch.save({"config": json.dumps(config),
@@ -370,7 +389,8 @@ def save_cgcnn(path: str | os.PathLike[str], model: CGCNN, recipe: dict[str, Any
 
 
 def load_cgcnn(path: str | os.PathLike[str]) -> tuple[CGCNN, dict[str, Any]]:
-    """Load a model written by :func:`save_cgcnn` (``torch.load(weights_only=True)``)."""
+    """Load a model written by :func:`save_cgcnn`, a CGCNN or an ALIGNN
+    (``torch.load(weights_only=True)``)."""
     import torch
 
     path = Path(path)
@@ -384,12 +404,16 @@ def load_cgcnn(path: str | os.PathLike[str]) -> tuple[CGCNN, dict[str, Any]]:
     if config.get("schema_version") != CGCNN_SCHEMA:
         raise DataFormatError(f"file '{path}': CGCNN schema_version {config.get('schema_version')}, "
                               f"this matterlearn reads {CGCNN_SCHEMA}; refit it")
-    model = CGCNN(**config["params"])
+    if config.get("kind") == "alignn":
+        from ._alignn import ALIGNN
+
+        model: CGCNN = ALIGNN(**config["params"])
+    else:
+        model = CGCNN(**config["params"])
     model._embedding = element_embedding()
     model.nets_ = []
     for state in payload["state_dicts"]:
-        net = _build_net(model._embedding.shape[1], model.n_gaussians, model.atom_fea_len,
-                         model.n_conv, model.h_fea_len)
+        net = model._new_net()
         net.load_state_dict(state)
         net.eval()
         model.nets_.append(net)

@@ -9,13 +9,13 @@ from ..errors import ParameterError
 
 __all__ = ["CLASSIFIERS", "GRAPH_MODELS", "REGRESSORS", "make_model"]
 
-REGRESSORS = ("ridge", "lasso", "knn", "rf", "et", "svr", "gbr", "mlp", "cgcnn")
+REGRESSORS = ("ridge", "lasso", "knn", "rf", "et", "svr", "krr", "gpr", "gbr", "mlp", "cgcnn")
 CLASSIFIERS = ("logreg", "knn", "rf", "et", "svc", "gbc", "mlp", "cgcnn")
 #: models that take crystal structures (their graphs) rather than a feature matrix
 GRAPH_MODELS = ("cgcnn",)
 #: the classifier of each regressor's hurdle variant (``NAME-hurdle``, for targets with a mass at 0)
 HURDLE_CLASSIFIER = {"ridge": "logreg", "lasso": "logreg", "knn": "knn", "rf": "rf", "et": "et",
-                     "svr": "svc", "gbr": "gbc", "mlp": "mlp"}
+                     "svr": "svc", "krr": "svc", "gpr": "svc", "gbr": "gbc", "mlp": "mlp"}
 HURDLE_SUFFIX = "-hurdle"
 
 
@@ -28,7 +28,14 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
     fold's training part only, so nothing leaks from the test part. ``cgcnn`` is the exception:
     a :class:`~matterlearn.regress.CGCNN` over crystal structures, which holds out part of its
     training data for early stopping instead of a grid search.
+
+    ``krr`` (kernel ridge) searches the kernel (Gaussian or Laplacian), its width and the
+    ridge on a standardised target; ``gpr`` (Gaussian-process regression, which gives a
+    predictive standard deviation) fits its length scale, signal and noise levels by maximum
+    marginal likelihood inside each fit and chooses the kernel family (squared-exponential or
+    Matérn 5/2) by the inner CV. Both scale as the cube of the training rows: a few thousand at most.
     """
+    from sklearn.compose import TransformedTargetRegressor
     from sklearn.ensemble import (
         ExtraTreesClassifier,
         ExtraTreesRegressor,
@@ -37,6 +44,9 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
         RandomForestClassifier,
         RandomForestRegressor,
     )
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, WhiteKernel
+    from sklearn.kernel_ridge import KernelRidge
     from sklearn.linear_model import Lasso, LogisticRegression, Ridge
     from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
     from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
@@ -76,6 +86,14 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
         "svr": (SVR(), {"model__C": [1, 10, 100], "model__gamma": ["scale", 0.01]}, True),
         "svc": (SVC(probability=True, class_weight="balanced", random_state=seed),
                 {"model__C": [1, 10, 100], "model__gamma": ["scale", 0.01]}, True),
+        "krr": (TransformedTargetRegressor(KernelRidge(kernel="rbf"), transformer=StandardScaler()),
+                {"model__regressor__kernel": ["rbf", "laplacian"],
+                 "model__regressor__alpha": [1e-3, 1e-2, 1e-1, 1],
+                 "model__regressor__gamma": [1e-3, 1e-2, 1e-1]}, True),
+        "gpr": (GaussianProcessRegressor(normalize_y=True, random_state=seed),
+                {"model__kernel": [ConstantKernel(1.0, (1e-3, 1e3)) * kern + WhiteKernel(0.1, (1e-6, 1e1))
+                                   for kern in (RBF(10.0, (1e-2, 1e4)), Matern(10.0, (1e-2, 1e4), nu=2.5))]},
+                True),
         "gbr": (GradientBoostingRegressor(random_state=seed, n_estimators=500, subsample=0.8),
                 {"model__learning_rate": [0.03, 0.1], "model__max_depth": [3, 5]}, False),
         "gbc": (GradientBoostingClassifier(random_state=seed, n_estimators=300, subsample=0.8),

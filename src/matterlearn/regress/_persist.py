@@ -11,7 +11,7 @@ from typing import Any
 from ..data import atomic_path
 from ..errors import DataFileNotFoundError, DataFormatError
 
-__all__ = ["SCHEMA_VERSION", "TRUSTED_TYPES", "load_model", "save_model"]
+__all__ = ["SCHEMA_VERSION", "TRUSTED_TYPES", "load_domain", "load_model", "save_model"]
 
 SCHEMA_VERSION = 1
 
@@ -20,7 +20,15 @@ SCHEMA_VERSION = 1
 #: compares). Anything else in a file (a function such as ``builtins.eval`` hidden in a
 #: transformer, a class of someone else's) makes :func:`load_model` refuse the file.
 TRUSTED_TYPES = frozenset({
+    "matterlearn.regress._domain.ApplicabilityDomain",
     "matterlearn.regress._hurdle.HurdleRegressor",
+    "matterlearn.regress._uncertainty.ConformalRegressor",
+    "sklearn.gaussian_process.kernels.ConstantKernel",
+    "sklearn.gaussian_process.kernels.Matern",
+    "sklearn.gaussian_process.kernels.Product",
+    "sklearn.gaussian_process.kernels.RBF",
+    "sklearn.gaussian_process.kernels.Sum",
+    "sklearn.gaussian_process.kernels.WhiteKernel",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",
     "sklearn.metrics._ranking.roc_auc_score",
     "sklearn.metrics._regression.mean_absolute_error",
@@ -33,9 +41,11 @@ TRUSTED_TYPES = frozenset({
 })
 
 
-def save_model(path: str | os.PathLike[str], estimator: Any, recipe: dict[str, Any]) -> None:
-    """Write ``estimator`` and its ``recipe`` (features, target, task, model name) to one file,
-    atomically: skops for scikit-learn models, tensors and JSON for a CGCNN."""
+def save_model(path: str | os.PathLike[str], estimator: Any, recipe: dict[str, Any],
+               domain: Any = None) -> None:
+    """Write ``estimator``, its ``recipe`` (features, target, task, model name) and optionally its
+    :class:`~matterlearn.regress.ApplicabilityDomain` to one file, atomically: skops for
+    scikit-learn models, tensors and JSON for a CGCNN (whose file holds no domain)."""
     import skops.io as sio
 
     from ._cgcnn import CGCNN, save_cgcnn
@@ -46,6 +56,8 @@ def save_model(path: str | os.PathLike[str], estimator: Any, recipe: dict[str, A
 
     payload = {"recipe": json.dumps({"schema_version": SCHEMA_VERSION, **recipe}),
                "estimator": estimator}
+    if domain is not None:
+        payload["domain"] = domain
     with atomic_path(path) as tmp:
         sio.dump(payload, tmp)
 
@@ -53,6 +65,19 @@ def save_model(path: str | os.PathLike[str], estimator: Any, recipe: dict[str, A
 def load_model(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     """Load a model written by :func:`save_model`; refuses a file that would load any type
     beyond skops's own trusted set and :data:`TRUSTED_TYPES`, the types matterlearn writes."""
+    payload, recipe = _load(path)
+    return payload["estimator"] if isinstance(payload, dict) else payload, recipe
+
+
+def load_domain(path: str | os.PathLike[str]) -> Any:
+    """The :class:`~matterlearn.regress.ApplicabilityDomain` saved with a model, or None (a model
+    saved without one, or a CGCNN)."""
+    payload, _ = _load(path)
+    return payload.get("domain") if isinstance(payload, dict) else None
+
+
+def _load(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
+    """The file's payload (a dict for skops files, the model for a CGCNN) and its recipe."""
     import zipfile
 
     import skops.io as sio
@@ -83,7 +108,7 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
     payload = sio.load(path, trusted=untrusted)
     recipe = json.loads(payload["recipe"])
     _check_schema(path, recipe)
-    return payload["estimator"], recipe
+    return payload, recipe
 
 
 def _check_schema(path: Path, recipe: dict[str, Any]) -> None:

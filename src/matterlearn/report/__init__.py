@@ -11,7 +11,7 @@ from ._ce import (
 )
 from ._html import HTMLReport, new_figure
 from ._mlip import md_figure, mlip_parity_figure
-from ._regress import regress_report
+from ._regress import regress_report, screening_figure
 
 __all__ = [
     "HTMLReport",
@@ -26,4 +26,5 @@ __all__ = [
     "parity_figure",
     "phase_diagram_figure",
     "regress_report",
+    "screening_figure",
 ]

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._html import HTMLReport, new_figure
 
-__all__ = ["regress_report"]
+__all__ = ["regress_report", "screening_figure"]
 
 
 def _verdict(task: str, r: dict[str, Any]) -> str:
@@ -138,3 +138,47 @@ def regress_report(result: dict[str, Any], X: np.ndarray, y: np.ndarray,
     folder.mkdir(parents=True, exist_ok=True)
     rep.write(folder / "regress.html")
     return folder / "regress.html"
+
+
+def screening_figure(result: Any, names: Sequence[str], unseen: Sequence[Sequence[str]],
+                     recipe: dict[str, Any], path: str | os.PathLike[str], top: int = 25) -> None:
+    """The ranking of a :func:`~matterlearn.regress.screen` run as a PNG: the best ``top``
+    candidates with their intervals, coloured by whether they lie in the model's domain, and every
+    candidate's prediction against its distance from the training data."""
+    order = result.order[:top]
+    inside = np.asarray(result.in_domain) & np.array([not u for u in unseen])
+    fig = new_figure(11.0, max(4.0, 0.22 * len(order) + 1.2))
+    ax, ax2 = fig.subplots(1, 2, width_ratios=(1.2, 1))
+    ypos = np.arange(len(order))[::-1]
+    colour = np.where(inside[order], "tab:blue", "tab:orange")
+    pred = result.prediction[order]
+    has_int = result.coverage is not None
+    if has_int:
+        err = np.vstack([pred - result.lower[order], result.upper[order] - pred])
+        for c in ("tab:blue", "tab:orange"):
+            sel = colour == c
+            ax.errorbar(pred[sel], ypos[sel], xerr=err[:, sel], fmt="o", color=c, capsize=2, ms=4)
+    else:
+        ax.scatter(pred, ypos, c=colour, s=16)
+    ax.set_yticks(ypos, [names[i] for i in order], fontsize=7)
+    target = recipe.get("target", "target")
+    kind = "probability" if recipe.get("task") == "classification" else "predicted"
+    ax.set_xlabel(f"{kind} {target}" + (f" ({result.coverage:.0%} interval)" if has_int else ""))
+    ax.set_title(f"best {len(order)} of {len(names):,} ({result.objective}); orange: outside the domain",
+                 fontsize=9)
+    obj = result.objective
+    for a in (ax, ax2):
+        if obj.kind == "range":
+            (a.axvspan if a is ax else a.axhspan)(obj.low, obj.high, color="tab:green", alpha=0.12)
+    dist = result.distance
+    if np.isfinite(dist).any():
+        ax2.scatter(dist, result.prediction, s=4, c=np.where(inside, "tab:blue", "tab:orange"), alpha=0.5)
+        ax2.scatter(dist[order], result.prediction[order], s=18, facecolors="none", edgecolors="k",
+                    label=f"best {len(order)}")
+        ax2.set_xlabel("distance to the training data (standardised)")
+        ax2.legend(fontsize=8)
+    else:
+        ax2.hist(result.prediction, bins=40, color="tab:blue", alpha=0.7)
+        ax2.set_xlabel("no feature-space domain for this model")
+    ax2.set_ylabel(f"{kind} {target}")
+    fig.savefig(path, format="png")
