@@ -61,7 +61,7 @@ def test_benchmark_command(cli, tmp_path: Path) -> None:  # type: ignore[no-unty
     ("bad formula", "unknown element 'Xx'"),
     ("three classes", "exactly two classes; this one has 3"),
     ("unknown features", "--features must be one of composition, fractions"),
-    ("cgcnn on formulas", "cgcnn works on crystal structures"),
+    ("cgcnn on formulas", "cgcnn and alignn work on crystal structures"),
 ])
 def test_benchmark_bad_input(cli, tmp_path: Path, case: str, fragment: str) -> None:  # type: ignore[no-untyped-def]
     if case == "missing column":

@@ -114,8 +114,8 @@ def benchmark_cmd(
                                                 "composition+fractions, or structure.")] = "composition",
     log10: Annotated[bool, typer.Option("--log10", help="Model log10 of the target (moduli).")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the models and inner CV.")] = 0,
-    epochs: Annotated[int | None, typer.Option(help="cgcnn: most training epochs (default 300; early stopping).")] = None,
-    ensemble: Annotated[int | None, typer.Option(help="cgcnn: networks averaged (default 5).")] = None,
+    epochs: Annotated[int | None, typer.Option(help="cgcnn, alignn: most training epochs (default 300; early stopping).")] = None,
+    ensemble: Annotated[int | None, typer.Option(help="cgcnn, alignn: networks averaged (default 5 and 3).")] = None,
     intervals: Annotated[float | None, typer.Option(
         help="Regression: wrap every model in conformal intervals at this coverage (e.g. 0.9), "
              "calibrated on each outer training part; report their coverage of the test folds and "
@@ -139,7 +139,7 @@ def benchmark_cmd(
 
     models = [m.strip() for m in model.split(",") if m.strip()]
     if any(m in GRAPH_MODELS for m in models) and features != "structure":
-        raise ParameterError("cgcnn works on crystal structures: add --features structure (a structure "
+        raise ParameterError("cgcnn and alignn work on crystal structures: add --features structure (a structure "
                              "dataset, or an extxyz / ASE db file)")
     if jobs == 0 or jobs < -1:
         raise ParameterError(f"--jobs must be a positive number of processes or -1 (all cores), not {jobs}")
@@ -209,27 +209,27 @@ def benchmark_cmd(
 @regress_app.command("fit")
 def fit_cmd(
     data: Annotated[str, typer.Argument(help="Dataset name, a CSV with a formula column, or an extxyz / ASE db.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (skops; torch tensors for cgcnn).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (skops; torch tensors for cgcnn and alignn).")],
     target: Annotated[str | None, typer.Option(help="Target column of a CSV, or info key of a structure file.")] = None,
     model: Annotated[str, typer.Option("--model", help="Model name.")] = "rf",
     features: Annotated[str, typer.Option(help="composition, fractions, composition+fractions or structure.")] = "composition",
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
-    epochs: Annotated[int | None, typer.Option(help="cgcnn: most training epochs (default 300; early stopping).")] = None,
-    ensemble: Annotated[int | None, typer.Option(help="cgcnn: networks averaged (default 5).")] = None,
+    epochs: Annotated[int | None, typer.Option(help="cgcnn, alignn: most training epochs (default 300; early stopping).")] = None,
+    ensemble: Annotated[int | None, typer.Option(help="cgcnn, alignn: networks averaged (default 5 and 3).")] = None,
     intervals: Annotated[bool, typer.Option("--intervals", help="Regression: conformal intervals (CV+: "
                                                                  "5-fold refits of the tuned model), for any model.")] = False,
 ) -> None:
-    """Tune (inner 5-fold CV; early stopping for cgcnn) and fit one model on all the data; save
+    """Tune (inner 5-fold CV; early stopping for cgcnn and alignn) and fit one model on all the data; save
     it with its feature recipe, the elements it saw and its domain of applicability."""
     from ..errors import ParameterError
     from ..regress import GRAPH_MODELS, ApplicabilityDomain, ConformalRegressor, make_model, save_model
 
     graph = model in GRAPH_MODELS
     if intervals and graph:
-        raise ParameterError("--intervals wraps a feature model; a cgcnn ensemble (--ensemble 2 or more) "
+        raise ParameterError("--intervals wraps a feature model; a cgcnn or alignn ensemble (--ensemble 2 or more) "
                              "carries its own spread")
     if graph and features != "structure":
-        raise ParameterError("cgcnn works on crystal structures: add --features structure")
+        raise ParameterError(f"{model} works on crystal structures: add --features structure")
     outs = Outputs()
     outs.file(out, "--out")
     inputs, y, task, _, name = _load(data, target, features)
@@ -256,12 +256,12 @@ def fit_cmd(
         from rich.progress import BarColumn, Progress, TextColumn
 
         with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
-            t = bar.add_task("cgcnn", total=est.n_models * est.epochs)
+            t = bar.add_task(model, total=est.n_models * est.epochs)
 
             def tick(member: int, epoch: int, loss: float, val: float) -> None:
                 # early stopping may skip epochs: the bar follows network and epoch
                 bar.update(t, completed=member * est.epochs + epoch + 1,
-                           description=f"cgcnn {member + 1}/{est.n_models}, epoch {epoch + 1}, "
+                           description=f"{model} {member + 1}/{est.n_models}, epoch {epoch + 1}, "
                                        f"validation error {val:.4g}")
 
             est.fit(inputs, y, callback=tick)

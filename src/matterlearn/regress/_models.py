@@ -9,10 +9,10 @@ from ..errors import ParameterError
 
 __all__ = ["CLASSIFIERS", "GRAPH_MODELS", "REGRESSORS", "make_model"]
 
-REGRESSORS = ("ridge", "lasso", "knn", "rf", "et", "svr", "krr", "gpr", "gbr", "mlp", "cgcnn")
-CLASSIFIERS = ("logreg", "knn", "rf", "et", "svc", "gbc", "mlp", "cgcnn")
+REGRESSORS = ("ridge", "lasso", "knn", "rf", "et", "svr", "krr", "gpr", "gbr", "mlp", "cgcnn", "alignn")
+CLASSIFIERS = ("logreg", "knn", "rf", "et", "svc", "gbc", "mlp", "cgcnn", "alignn")
 #: models that take crystal structures (their graphs) rather than a feature matrix
-GRAPH_MODELS = ("cgcnn",)
+GRAPH_MODELS = ("cgcnn", "alignn")
 #: the classifier of each regressor's hurdle variant (``NAME-hurdle``, for targets with a mass at 0)
 HURDLE_CLASSIFIER = {"ridge": "logreg", "lasso": "logreg", "knn": "knn", "rf": "rf", "et": "et",
                      "svr": "svc", "krr": "svc", "gpr": "svc", "gbr": "gbc", "mlp": "mlp"}
@@ -68,6 +68,10 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
         from ._cgcnn import CGCNN
 
         return CGCNN(task=task, seed=seed, **(cgcnn_options or {}))
+    if name == "alignn":
+        from ._alignn import ALIGNN
+
+        return ALIGNN(task=task, seed=seed, **(cgcnn_options or {}))
     zoo: dict[str, tuple[Any, dict[str, list[Any]], bool]] = {
         "ridge": (Ridge(), {"model__alpha": [1e-3, 1e-2, 1e-1, 1, 10, 100]}, True),
         "lasso": (Lasso(max_iter=20000), {"model__alpha": [1e-4, 1e-3, 1e-2, 1e-1, 1]}, True),
