@@ -26,7 +26,13 @@ from sklearn.model_selection import KFold
 
 from matterlearn.datasets import load
 from matterlearn.features import CompositionFeaturizer, StructureFeaturizer
-from matterlearn.regress import ApplicabilityDomain, ConformalRegressor, benchmark, make_model, screen
+from matterlearn.regress import (
+    ApplicabilityDomain,
+    ConformalRegressor,
+    benchmark,
+    make_model,
+    screen,
+)
 
 RUNS = {
     "steels": "rf,et,gpr,krr",

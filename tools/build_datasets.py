@@ -113,8 +113,8 @@ def build_flla(wheels: Path) -> None:
     from ase import Atoms
     from ase.io import write
 
-    tar = tarfile.open(next(wheels.glob("matminer-0.4.0.tar.gz")))
-    raw = tar.extractfile("matminer-0.4.0/matminer/datasets/flla_2015.csv").read().decode()
+    with tarfile.open(next(wheels.glob("matminer-0.4.0.tar.gz"))) as tar:
+        raw = tar.extractfile("matminer-0.4.0/matminer/datasets/flla_2015.csv").read().decode()
     lines = [ln for ln in raw.splitlines(keepends=True) if not ln.startswith("#")]
     frames = []
     for row in csv.DictReader(lines):

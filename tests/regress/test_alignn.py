@@ -37,7 +37,7 @@ def test_line_graph_angles_of_cubic_lattices() -> None:
     assert (g["edge_index"][0, e1] == g["edge_index"][0, e2]).all() and (e1 != e2).all()
     from ase.neighborlist import neighbor_list
 
-    i, j, D = neighbor_list("ijD", a, 6.0)
+    i, D = neighbor_list("iD", a, 6.0)
     k = np.random.default_rng(0).integers(len(e1))
     centre = g["edge_index"][0, e1[k]]
     vec = {round(float(d), 9): v for d, v in zip(np.linalg.norm(D, axis=1)[i == centre], D[i == centre])}
@@ -104,7 +104,7 @@ def test_angles_reach_the_output() -> None:
 
 def test_deterministic_by_seed_and_round_trip(tmp_path: Path) -> None:
     frames, y = _alloys(30, seed=3)
-    kw = dict(epochs=3, hidden=16, n_alignn=1, n_gcn=0, n_models=1, seed=7)
+    kw = {"epochs": 3, "hidden": 16, "n_alignn": 1, "n_gcn": 0, "n_models": 1, "seed": 7}
     m1 = ALIGNN(**kw).fit(frames, y)
     p1 = m1.predict(frames)
     assert np.array_equal(p1, ALIGNN(**kw).fit(frames, y).predict(frames))
@@ -131,11 +131,11 @@ def test_alignn_command(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped
     for a, v in zip(frames, y):
         a.info["z"] = float(v)
     write(tmp_path / "c.extxyz", frames)
-    code, out, err = cli("regress", "fit", str(tmp_path / "c.extxyz"), "--target", "z", "--features",
+    code, _, err = cli("regress", "fit", str(tmp_path / "c.extxyz"), "--target", "z", "--features",
                          "structure", "--model", "alignn", "--epochs", "3", "--ensemble", "2",
                          "-o", str(tmp_path / "m.pt"))
     assert code == 0, err
-    code, out, err = cli("regress", "screen", str(tmp_path / "m.pt"), str(tmp_path / "c.extxyz"),
+    code, _, err = cli("regress", "screen", str(tmp_path / "m.pt"), str(tmp_path / "c.extxyz"),
                          "--top", "3", "-o", str(tmp_path / "r.csv"))
     assert code == 0, err
     header = (tmp_path / "r.csv").read_text().splitlines()[0]

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from matterlearn.errors import DataFormatError
-from matterlearn.regress import CLASSIFIERS, GRAPH_MODELS, REGRESSORS, load_model, make_model, save_model
+from matterlearn.regress import (
+    CLASSIFIERS,
+    GRAPH_MODELS,
+    REGRESSORS,
+    load_model,
+    make_model,
+    save_model,
+)
 from matterlearn.regress._persist import SCHEMA_VERSION, TRUSTED_TYPES
 
 

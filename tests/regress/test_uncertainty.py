@@ -1,7 +1,6 @@
 """Uncertainty: the models' own spreads, conformal intervals (their coverage), kernel models, and
 the benchmark's coverage report and parallel folds."""
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +91,7 @@ def test_own_spreads() -> None:
     assert predict_std(ridge, X) is None and not has_uncertainty(ridge)
     with pytest.raises(ParameterError, match="gives no uncertainty.*--intervals"):
         predict_interval(ridge, X)
-    mean, lo, hi = predict_interval(gp, X[:4], 0.9)
+    _, lo, hi = predict_interval(gp, X[:4], 0.9)
     np.testing.assert_allclose((hi - lo) / 2, 1.6448536 * predict_std(gp, X[:4]), rtol=1e-6)
 
 
@@ -163,7 +162,7 @@ def test_fit_intervals_and_screen_commands(cli, tmp_path: Path) -> None:  # type
     code, out, err = cli("regress", "screen", str(tmp_path / "m.skops"), str(tmp_path / "c.csv"),
                          "-o", str(tmp_path / "all.csv"))
     assert code == 0, err
-    pt = [r for r in (tmp_path / "all.csv").read_text().splitlines() if "Pt" in r][0].split(",")
+    pt = next(r for r in (tmp_path / "all.csv").read_text().splitlines() if "Pt" in r).split(",")
     assert pt[5] == "False" and pt[7] == "Pt" and "outside the model's domain" in out
 
 

@@ -222,7 +222,13 @@ def fit_cmd(
     """Tune (inner 5-fold CV; early stopping for cgcnn and alignn) and fit one model on all the data; save
     it with its feature recipe, the elements it saw and its domain of applicability."""
     from ..errors import ParameterError
-    from ..regress import GRAPH_MODELS, ApplicabilityDomain, ConformalRegressor, make_model, save_model
+    from ..regress import (
+        GRAPH_MODELS,
+        ApplicabilityDomain,
+        ConformalRegressor,
+        make_model,
+        save_model,
+    )
 
     graph = model in GRAPH_MODELS
     if intervals and graph:
@@ -324,7 +330,14 @@ def screen_cmd(
     import numpy as np
 
     from ..errors import EmptyDataError, ParameterError
-    from ..regress import GRAPH_MODELS, has_uncertainty, load_domain, load_model, parse_objective, screen
+    from ..regress import (
+        GRAPH_MODELS,
+        has_uncertainty,
+        load_domain,
+        load_model,
+        parse_objective,
+        screen,
+    )
 
     obj = parse_objective(objective)
     if top is not None and top < 1:

@@ -45,7 +45,12 @@ def make_model(name: str, task: str = "regression", seed: int = 0, inner_folds: 
         RandomForestRegressor,
     )
     from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Matern, WhiteKernel
+    from sklearn.gaussian_process.kernels import (
+        RBF,
+        ConstantKernel,
+        Matern,
+        WhiteKernel,
+    )
     from sklearn.kernel_ridge import KernelRidge
     from sklearn.linear_model import Lasso, LogisticRegression, Ridge
     from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold

@@ -195,7 +195,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
     def _fit_split(self, X: Any, y: np.ndarray) -> ConformalRegressor:
         if not 0 < self.calibration < 1:
             raise ParameterError(f"calibration must lie strictly between 0 and 1, not {self.calibration}")
-        n_cal = int(round(self.calibration * len(y)))
+        n_cal = round(self.calibration * len(y))
         if n_cal < 10 or len(y) - n_cal < 10:
             raise ParameterError(f"{len(y)} rows are too few for split-conformal intervals: at least "
                                  f"10 to fit and 10 to calibrate (calibration fraction {self.calibration})")
@@ -253,7 +253,7 @@ class ConformalRegressor(RegressorMixin, BaseEstimator):
         n = len(self.scores_)
         alpha = 1 - coverage
         k_hi = math.ceil((1 - alpha) * (n + 1))
-        k_lo = math.floor(alpha * (n + 1))
+        k_lo = math.floor(alpha * (n + 1))  # an int already
         if k_hi > n or k_lo < 1:
             inf = np.full(len(pred), np.inf)
             return pred, -inf, inf
