@@ -134,6 +134,9 @@ def test_domain_flags_what_lies_far_from_the_training_rows() -> None:
     Z = (X - X.mean(0)) / X.std(0)
     dq = np.sqrt(((((q - X.mean(0)) / X.std(0))[:, None, :] - Z[None]) ** 2).sum(-1))
     np.testing.assert_allclose(d.distance(q), np.sort(dq, axis=1)[:, :5].mean(1), rtol=1e-5)
+    # a large training set is kept as a seeded subset, the threshold measured on it
+    big = ApplicabilityDomain(max_rows=100).fit(X)
+    assert big.train_.shape == (100, 6) and big.contains(rng.normal(size=(500, 6))).mean() > 0.9
 
 
 def test_fit_intervals_and_screen_commands(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

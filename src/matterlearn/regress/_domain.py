@@ -28,6 +28,11 @@ class ApplicabilityDomain(BaseEstimator):
         Nearest training rows averaged.
     quantile : float
         Quantile of the training rows' distances used as the threshold.
+    max_rows : int
+        Keep at most this many training rows (a seeded random subset; the threshold is measured on
+        the same subset), so that a model of 100,000 rows does not carry them all.
+    seed : int
+        Seed of that subset.
 
     References
     ----------
@@ -36,9 +41,11 @@ class ApplicabilityDomain(BaseEstimator):
     Sci. 22, 69 (2003).
     """
 
-    def __init__(self, k: int = 5, quantile: float = 0.99) -> None:
+    def __init__(self, k: int = 5, quantile: float = 0.99, max_rows: int = 20_000, seed: int = 0) -> None:
         self.k = k
         self.quantile = quantile
+        self.max_rows = max_rows
+        self.seed = seed
 
     def fit(self, X: np.ndarray, y: Any = None) -> ApplicabilityDomain:
         """Learn the training rows ``X`` (shape (n, n_features)) and the threshold."""
@@ -47,6 +54,8 @@ class ApplicabilityDomain(BaseEstimator):
             raise DataFormatError(f"the domain needs a feature matrix of at least 2 rows, got shape {X.shape}")
         if not 1 <= self.k or not 0 < self.quantile <= 1:
             raise ParameterError(f"k must be at least 1 and quantile in (0, 1]; got {self.k}, {self.quantile}")
+        if len(X) > self.max_rows:
+            X = X[np.sort(np.random.default_rng(self.seed).choice(len(X), self.max_rows, replace=False))]
         self.mean_ = X.mean(axis=0)
         scale = X.std(axis=0)
         # a feature constant on the training rows (to rounding) is measured in its own units
