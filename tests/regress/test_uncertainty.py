@@ -191,3 +191,25 @@ def test_screen_bad_input(cli, tmp_path: Path) -> None:  # type: ignore[no-untyp
                                                   for a in args], "-o", str(tmp_path / "out.csv"))
         assert code == 1 and len(err.strip().splitlines()) == 1 and fragment in err, (args, err)
     assert files_in(tmp_path) == before
+
+
+def test_benchmark_command_with_intervals_and_jobs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    rng = np.random.default_rng(9)
+    rows = ["formula,y"]
+    for _ in range(60):
+        a, b = rng.uniform(0.5, 4, 2)
+        rows.append(f"Fe{a:.3f}Ni{b:.3f},{3 * a / (a + b) + rng.normal(0, 0.05):.4f}")
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    code, out, err = cli("regress", "benchmark", str(tmp_path / "d.csv"), "--target", "y", "--model", "ridge,knn",
+                         "--intervals", "0.9", "--jobs", "2", "--json", str(tmp_path / "r.json"))
+    assert code == 0, err
+    assert "90% intervals cover" in out
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["intervals"]["method"] == "cv+" and 0 < r["models"]["ridge"]["coverage"] <= 1
+    for args, fragment in ((["--intervals", "1.5"], "--intervals is a coverage strictly between 0 and 1"),
+                           (["--jobs", "0"], "--jobs must be a positive number"),
+                           (["--intervals", "0.9", "--conformal", "jackknife"], "--conformal is cv+ or split")):
+        code, _, err = cli("regress", "benchmark", str(tmp_path / "d.csv"), "--target", "y", "--model", "ridge", *args)
+        assert code == 1 and len(err.strip().splitlines()) == 1 and fragment in err, err
