@@ -135,6 +135,7 @@ def test_domain_flags_what_lies_far_from_the_training_rows() -> None:
     dq = np.sqrt(((((q - X.mean(0)) / X.std(0))[:, None, :] - Z[None]) ** 2).sum(-1))
     np.testing.assert_allclose(d.distance(q), np.sort(dq, axis=1)[:, :5].mean(1), rtol=1e-5)
     # a large training set is kept as a seeded subset, the threshold measured on it
+    assert d.in_training(X[:3]).all() and not d.in_training(q).any()
     big = ApplicabilityDomain(max_rows=100).fit(X)
     assert big.train_.shape == (100, 6) and big.contains(rng.normal(size=(500, 6))).mean() > 0.9
 
@@ -156,7 +157,8 @@ def test_fit_intervals_and_screen_commands(cli, tmp_path: Path) -> None:  # type
                          "--figure", str(tmp_path / "r.png"))
     assert code == 0, err
     lines = (tmp_path / "r.csv").read_text().splitlines()
-    assert lines[0] == "rank,formula,predicted_y,lower_90%,upper_90%,in_domain,domain_distance,unseen_elements"
+    assert lines[0] == ("rank,formula,predicted_y,lower_90%,upper_90%,in_domain,domain_distance,in_training,"
+                        "unseen_elements")
     assert len(lines) == 6
     first = lines[1].split(",")
     assert 1.4 <= float(first[2]) <= 1.6 and float(first[3]) < float(first[2]) < float(first[4])
@@ -166,7 +168,7 @@ def test_fit_intervals_and_screen_commands(cli, tmp_path: Path) -> None:  # type
                          "-o", str(tmp_path / "all.csv"))
     assert code == 0, err
     pt = next(r for r in (tmp_path / "all.csv").read_text().splitlines() if "Pt" in r).split(",")
-    assert pt[5] == "False" and pt[7] == "Pt" and "outside the model's domain" in out
+    assert pt[5] == "False" and pt[8] == "Pt" and "outside the model's domain" in out
 
 
 def test_screen_bad_input(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

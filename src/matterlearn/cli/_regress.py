@@ -381,14 +381,15 @@ def screen_cmd(
     header = ["rank", "formula", value]
     if use_intervals:
         header += [f"lower_{coverage:.0%}", f"upper_{coverage:.0%}"]
-    header += ["in_domain", "domain_distance", "unseen_elements"]
+    header += ["in_domain", "domain_distance", "in_training", "unseen_elements"]
     w.writerow(header)
     for rank, i in enumerate(order, start=1):
         row: list[Any] = [rank, names[i], f"{res.prediction[i]:.6g}"]
         if use_intervals:
             row += [f"{res.lower[i]:.6g}", f"{res.upper[i]:.6g}"]
         row += [bool(res.in_domain[i] and not unseen[i]),
-                "" if np.isnan(res.distance[i]) else f"{res.distance[i]:.4g}", " ".join(unseen[i])]
+                "" if np.isnan(res.distance[i]) else f"{res.distance[i]:.4g}", bool(res.in_training[i]),
+                " ".join(unseen[i])]
         w.writerow(row)
     with outs:
         outs.write_text(out, buf.getvalue())

@@ -66,9 +66,11 @@ class ApplicabilityDomain(BaseEstimator):
         self.threshold_ = float(np.quantile(self._distance(self.train_.astype(float), k, skip_self=True), self.quantile))
         return self
 
-    def _distance(self, Z: np.ndarray, k: int, skip_self: bool = False) -> np.ndarray:
-        """Mean distance of each row of ``Z`` to its ``k`` nearest training rows, in blocks, so
-        that 10,000 candidates against 5,000 training rows never hold more than a few MB."""
+    def _distance(self, Z: np.ndarray, k: int, skip_self: bool = False,
+                  nearest: np.ndarray | None = None) -> np.ndarray:
+        """Mean distance of each row of ``Z`` to its ``k`` nearest training rows (and, into
+        ``nearest``, the distance to the nearest one), in blocks, so that 10,000 candidates against
+        5,000 training rows never hold more than a few MB."""
         out = np.empty(len(Z))
         train = self.train_.astype(float)
         sq_train = np.einsum("ij,ij->i", train, train)
@@ -82,6 +84,8 @@ class ApplicabilityDomain(BaseEstimator):
                 d2[rows, start + rows] = np.inf
             near = np.partition(d2, k - 1, axis=1)[:, :k]
             out[start:start + len(block)] = np.sqrt(near).mean(axis=1)
+            if nearest is not None:
+                nearest[start:start + len(block)] = np.sqrt(near.min(axis=1))
         return out
 
     def distance(self, X: np.ndarray) -> np.ndarray:
@@ -92,6 +96,15 @@ class ApplicabilityDomain(BaseEstimator):
         if X.ndim != 2 or X.shape[1] != self.train_.shape[1]:
             raise DataFormatError(f"expected {self.train_.shape[1]} features per row, got shape {X.shape}")
         return self._distance((X - self.mean_) / self.scale_, min(self.k, len(self.train_) - 1))
+
+    def in_training(self, X: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+        """True for each row whose features equal a training row's (to ``tol`` in standardised
+        units): a model that memorises its data predicts such a row's label, with a spread near 0."""
+        X = np.asarray(X, dtype=float)
+        self.distance(X[:0])  # the checks
+        nearest = np.empty(len(X))
+        self._distance((X - self.mean_) / self.scale_, 1, nearest=nearest)
+        return nearest <= tol
 
     def contains(self, X: np.ndarray) -> np.ndarray:
         """True for each row within the threshold."""

@@ -47,8 +47,11 @@ def parse_objective(text: str) -> Objective:
 class ScreenResult:
     """Predictions of every candidate and the ranking (``order[0]`` is the best candidate).
 
-    ``lower`` and ``upper`` are NaN without intervals; ``distance`` and ``in_domain`` come from
-    the model's :class:`~matterlearn.regress.ApplicabilityDomain` (NaN and True without one).
+    ``lower`` and ``upper`` are NaN without intervals; ``distance``, ``in_domain`` and
+    ``in_training`` (the candidate's features equal a training row's: its prediction is close to
+    that row's label, and a model that memorises its data, such as extra trees, gives it a very
+    narrow interval) come from the model's :class:`~matterlearn.regress.ApplicabilityDomain`
+    (NaN, True and False without one).
     """
 
     prediction: np.ndarray
@@ -56,6 +59,7 @@ class ScreenResult:
     upper: np.ndarray
     distance: np.ndarray
     in_domain: np.ndarray
+    in_training: np.ndarray
     order: np.ndarray
     objective: Objective
     coverage: float | None
@@ -97,8 +101,9 @@ def screen(model: Any, X: Any, objective: Objective | str = "max", *, task: str 
     if domain is not None and features is not None:
         distance = domain.distance(features)
         in_domain = distance <= domain.threshold_
+        in_training = domain.in_training(features)
     else:
-        distance, in_domain = np.full(n, np.nan), np.ones(n, dtype=bool)
+        distance, in_domain, in_training = np.full(n, np.nan), np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
     if obj.kind == "max":
         order = np.argsort(-pred, kind="stable")
     elif obj.kind == "min":
@@ -107,4 +112,4 @@ def screen(model: Any, X: Any, objective: Objective | str = "max", *, task: str 
         miss = np.maximum(obj.low - pred, 0) + np.maximum(pred - obj.high, 0)
         width = np.nan_to_num(upper - lower, nan=0.0)
         order = np.lexsort((width, miss))
-    return ScreenResult(pred, lower, upper, distance, in_domain, order, obj, coverage)
+    return ScreenResult(pred, lower, upper, distance, in_domain, in_training, order, obj, coverage)
