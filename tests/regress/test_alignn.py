@@ -13,7 +13,7 @@ from matterlearn.errors import DataFormatError, ParameterError
 from matterlearn.regress import load_model, make_model, save_model
 from matterlearn.regress._alignn import ALIGNN, line_graph
 
-from .test_cgcnn import _alloys
+from .test_cgcnn import _alloys, other_descriptions
 
 
 def test_line_graph_angles_of_cubic_lattices() -> None:
@@ -70,14 +70,7 @@ def test_invariances(fitted) -> None:  # type: ignore[no-untyped-def]
     model, frames, _ = fitted
     a = frames[61]
     ref = model.predict([a])[0]
-    rot = a.copy()
-    rot.rotate(37, "x", rotate_cell=True)
-    rot.rotate(71, "z", rotate_cell=True)
-    perm = a[np.random.default_rng(2).permutation(len(a))]
-    shifted = a.copy()
-    shifted.translate([0.3, -0.2, 0.9])
-    shifted.wrap()
-    assert model.predict([rot, perm, shifted, a.repeat((2, 1, 1))]) == pytest.approx(np.full(4, ref), abs=1e-5)
+    assert model.predict(other_descriptions(a)) == pytest.approx(np.full(4, ref), abs=1e-5)
 
 
 def test_angles_reach_the_output() -> None:

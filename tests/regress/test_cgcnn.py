@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ase import Atoms
 from ase.build import bulk
 
 from matterlearn.errors import DataFormatError, ParameterError
@@ -22,6 +23,18 @@ def _alloys(n: int, seed: int = 0) -> tuple[list, np.ndarray]:
         frames.append(a)
         y.append(a.numbers.mean() / 10.0)
     return frames, np.array(y)
+
+
+def other_descriptions(a: Atoms) -> list[Atoms]:
+    """The same crystal described otherwise: rotated, atoms reordered, translated, doubled cell."""
+    rot = a.copy()
+    rot.rotate(37, "x", rotate_cell=True)
+    rot.rotate(71, "z", rotate_cell=True)
+    perm = a[np.random.default_rng(2).permutation(len(a))]
+    shifted = a.copy()
+    shifted.translate([0.3, -0.2, 0.9])
+    shifted.wrap()
+    return [rot, perm, shifted, a.repeat((2, 1, 1))]
 
 
 @pytest.fixture(scope="module")
@@ -50,14 +63,7 @@ def test_invariances(fitted) -> None:  # type: ignore[no-untyped-def]
     model, frames, _ = fitted
     a = frames[61]
     ref = model.predict([a])[0]
-    rot = a.copy()
-    rot.rotate(37, "x", rotate_cell=True)
-    rot.rotate(71, "z", rotate_cell=True)
-    perm = a[np.random.default_rng(2).permutation(len(a))]
-    shifted = a.copy()
-    shifted.translate([0.3, -0.2, 0.9])
-    shifted.wrap()
-    variants = [rot, perm, shifted, a.repeat((2, 1, 1))]
+    variants = other_descriptions(a)
     assert model.predict(variants) == pytest.approx(np.full(4, ref), abs=1e-5)
 
 

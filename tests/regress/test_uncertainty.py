@@ -140,13 +140,18 @@ def test_domain_flags_what_lies_far_from_the_training_rows() -> None:
     assert big.train_.shape == (100, 6) and big.contains(rng.normal(size=(500, 6))).mean() > 0.9
 
 
-def test_fit_intervals_and_screen_commands(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    rng = np.random.default_rng(8)
+def _fe_ni_csv(path: Path, n: int, seed: int) -> None:
+    """``n`` Fe-Ni formulas with y = 3 x(Fe) plus noise of 0.05."""
+    rng = np.random.default_rng(seed)
     rows = ["formula,y"]
-    for _ in range(80):
+    for _ in range(n):
         a, b = rng.uniform(0.5, 4, 2)
         rows.append(f"Fe{a:.3f}Ni{b:.3f},{3 * a / (a + b) + rng.normal(0, 0.05):.4f}")
-    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_fit_intervals_and_screen_commands(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _fe_ni_csv(tmp_path / "d.csv", 80, seed=8)
     code, out, err = cli("regress", "fit", str(tmp_path / "d.csv"), "--target", "y", "--model", "ridge",
                          "--intervals", "-o", str(tmp_path / "m.skops"))
     assert code == 0 and "with conformal intervals" in out, err
@@ -198,12 +203,7 @@ def test_screen_bad_input(cli, tmp_path: Path) -> None:  # type: ignore[no-untyp
 def test_benchmark_command_with_intervals_and_jobs(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import json
 
-    rng = np.random.default_rng(9)
-    rows = ["formula,y"]
-    for _ in range(60):
-        a, b = rng.uniform(0.5, 4, 2)
-        rows.append(f"Fe{a:.3f}Ni{b:.3f},{3 * a / (a + b) + rng.normal(0, 0.05):.4f}")
-    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    _fe_ni_csv(tmp_path / "d.csv", 60, seed=9)
     code, out, err = cli("regress", "benchmark", str(tmp_path / "d.csv"), "--target", "y", "--model", "ridge,knn",
                          "--intervals", "0.9", "--jobs", "2", "--json", str(tmp_path / "r.json"))
     assert code == 0, err
