@@ -88,23 +88,29 @@ class ApplicabilityDomain(BaseEstimator):
                 nearest[start:start + len(block)] = np.sqrt(near.min(axis=1))
         return out
 
-    def distance(self, X: np.ndarray) -> np.ndarray:
-        """Each row's mean distance to its ``k`` nearest training rows (standardised units)."""
+    def _standardised(self, X: np.ndarray) -> np.ndarray:
         if not hasattr(self, "train_"):
             raise ParameterError("this ApplicabilityDomain is not fitted yet; call fit first")
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != self.train_.shape[1]:
             raise DataFormatError(f"expected {self.train_.shape[1]} features per row, got shape {X.shape}")
-        return self._distance((X - self.mean_) / self.scale_, min(self.k, len(self.train_) - 1))
+        return (X - self.mean_) / self.scale_
+
+    def measure(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """In one pass: each row's mean distance to its ``k`` nearest training rows and its
+        distance to the nearest one (standardised units)."""
+        Z = self._standardised(X)
+        nearest = np.empty(len(Z))
+        return self._distance(Z, min(self.k, len(self.train_) - 1), nearest=nearest), nearest
+
+    def distance(self, X: np.ndarray) -> np.ndarray:
+        """Each row's mean distance to its ``k`` nearest training rows (standardised units)."""
+        return self._distance(self._standardised(X), min(self.k, len(self.train_) - 1))
 
     def in_training(self, X: np.ndarray, tol: float = 1e-6) -> np.ndarray:
         """True for each row whose features equal a training row's (to ``tol`` in standardised
         units): a model that memorises its data predicts such a row's label, with a spread near 0."""
-        X = np.asarray(X, dtype=float)
-        self.distance(X[:0])  # the checks
-        nearest = np.empty(len(X))
-        self._distance((X - self.mean_) / self.scale_, 1, nearest=nearest)
-        return nearest <= tol
+        return self.measure(X)[1] <= tol
 
     def contains(self, X: np.ndarray) -> np.ndarray:
         """True for each row within the threshold."""

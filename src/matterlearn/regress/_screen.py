@@ -99,9 +99,9 @@ def screen(model: Any, X: Any, objective: Objective | str = "max", *, task: str 
         pred = np.asarray(model.predict(X), dtype=float)
         lower = upper = np.full(n, np.nan)
     if domain is not None and features is not None:
-        distance = domain.distance(features)
+        distance, nearest = domain.measure(features)
         in_domain = distance <= domain.threshold_
-        in_training = domain.in_training(features)
+        in_training = nearest <= 1e-6
     else:
         distance, in_domain, in_training = np.full(n, np.nan), np.ones(n, dtype=bool), np.zeros(n, dtype=bool)
     if obj.kind == "max":
