@@ -10,7 +10,7 @@ JOBS   ?= 2
 LOCK   := constraints.txt
 PIP    := $(PY) -m pip install --quiet --constraint $(LOCK)
 
-.PHONY: install lock postgres chromium demo test test-slow test-emt test-workflow bench clean
+.PHONY: install lock postgres chromium demo test test-slow test-tutorials docs test-emt test-workflow bench clean
 
 install: $(STAMP)
 
@@ -23,13 +23,14 @@ $(STAMP): pyproject.toml $(LOCK)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) pip setuptools pybind11
 	$(PIP) torch
-	$(PIP) --no-build-isolation -e ".[all,dev]"
+	$(PIP) --no-build-isolation -e ".[all,dev,docs]"
 	$(PY) tools/check_lock.py $(LOCK)
 	@touch $(STAMP)
 
 # Refresh the lock on purpose: resolve afresh, pin everything, then review the diff and run the tests.
+# `make lock KEEP=1` keeps the versions already pinned and resolves only new dependencies.
 lock:
-	PYTHON=$(PYTHON) bash tools/lock.sh
+	PYTHON=$(PYTHON) KEEP=$(KEEP) bash tools/lock.sh
 
 demo: install
 	$(VENV)/bin/matterlearn demo --out demo-output
@@ -41,7 +42,22 @@ test: install
 # in a real browser: Debian's packages, installed here when missing (as root, e.g. in CI;
 # otherwise run `sudo make postgres chromium` once)
 test-slow: install postgres chromium
-	$(PY) -m pytest -n $(JOBS) -m "slow and not workflow_full" tests
+	$(PY) -m pytest -n $(JOBS) -m "slow and not workflow_full and not tutorials" tests
+	$(MAKE) test-tutorials
+
+# the three tutorials, each from a clean kernel, one after another (each may use every core, and
+# must finish in 5 minutes); the executed notebooks are kept for `make docs`
+TUTORIALS_OUT := docs/tutorials/executed
+test-tutorials: install
+	MATTERLEARN_TUTORIALS_OUT=$(TUTORIALS_OUT) $(PY) -m pytest -m tutorials tests/docs
+
+# the documentation site, offline, warnings as errors: the tutorials are executed first unless
+# their executed notebooks are current, then Sphinx builds docs/_build/html, then every internal
+# link and every public name's reference page is checked
+docs: install
+	$(PY) tools/tutorials.py run --reuse --out $(TUTORIALS_OUT)
+	$(PY) -m sphinx -W --keep-going -E -q -b html docs docs/_build/html
+	$(PY) tools/check_docs.py docs/_build/html
 
 # the EMT Au-Cu cluster expansion on all 631 relaxed structures up to 8 atoms alone (about three
 # minutes on one core; part of the slow step)
@@ -71,4 +87,4 @@ bench: install
 	$(PY) benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) demo-output .pytest_cache build src/*.egg-info
+	rm -rf $(VENV) demo-output .pytest_cache build src/*.egg-info docs/_build docs/api docs/cli.md $(TUTORIALS_OUT)

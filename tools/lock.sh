@@ -10,12 +10,16 @@ TORCH=${TORCH:-torch==2.13.0}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$PYTHON" -m venv "$tmp/venv"
+# KEEP=1 (`make lock KEEP=1`): keep every version the lock already pins and resolve only what is
+# new, for a change that adds a dependency without taking newer releases of the others
+keep=()
+if [ "${KEEP:-0}" = 1 ]; then keep=(--constraint constraints.txt); fi
 pip="$tmp/venv/bin/python -m pip"
 # build tools first: the project and the sdists among its dependencies (icet: pybind11) are built
 # without build isolation, as `make install` builds them, so the build tools are pinned too
-$pip install --quiet --upgrade pip setuptools pybind11
-$pip install --quiet "$TORCH"
-$pip install --quiet --no-build-isolation ".[all,dev]"
+$pip install --quiet --upgrade "${keep[@]}" pip setuptools pybind11
+$pip install --quiet "${keep[@]}" "$TORCH"
+$pip install --quiet "${keep[@]}" --no-build-isolation ".[all,dev,docs]"
 {
   echo "# The lock: every package pinned, as pip's resolver chose them on $(date -u +%Y-%m-%d)"
   echo "# for $("$tmp/venv/bin/python" -c 'import platform,sys; print(f"Python {sys.version.split()[0]} on {platform.machine()} Linux")')."

@@ -29,6 +29,7 @@ __all__ = ["METHODS", "CV_METHODS", "FitResult", "fit_cluster_expansion", "mixin
 
 log = logging.getLogger(__name__)
 
+#: Fitting methods of :func:`fit_cluster_expansion` (``method=``).
 METHODS = ("ols", "ridge", "lasso", "ard", "ga")
 CV_METHODS = ("kfold", "loo", "shuffle")
 

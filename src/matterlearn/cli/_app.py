@@ -17,6 +17,7 @@ from ._mlip import mlip_app
 from ._regress import regress_app
 from ._workflow import workflow_app
 
+#: The typer application of the `matterlearn` command (every command group and command).
 app = typer.Typer(
     name="matterlearn",
     help="Machine learning for materials: property models, cluster expansions with Monte Carlo, "

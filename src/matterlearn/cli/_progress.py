@@ -111,7 +111,9 @@ def progress(description: str = "", transient: bool = True) -> Any:
     from rich.console import Console
 
     console = Console(stderr=True)
-    if not console.is_terminal:
+    # a log, a pipe, TERM=dumb or TTY_INTERACTIVE=0 (a notebook's `!matterlearn ...` runs on a
+    # pseudo-terminal whose output cannot redraw a bar): plain lines
+    if not console.is_interactive:
         return LineProgress(description)
     from rich.progress import (
         BarColumn,

@@ -51,6 +51,7 @@ class LabelSpec:
     description: str
 
 
+#: The labels a frame can carry (energy, forces, stress): key, unit, per-atom or not, shape.
 LABELS: dict[str, LabelSpec] = {
     "energy": LabelSpec("energy", ENERGY_KEY, "eV", False, (), "total energy of the cell"),
     "forces": LabelSpec("forces", FORCES_KEY, "eV/Å", True, (3,), "force on each atom"),

@@ -24,12 +24,14 @@ from ..data import composition_matrix
 
 __all__ = ["MAGPIE_PROPERTIES", "MAGPIE_STATS", "CompositionFeaturizer", "element_table"]
 
+#: The 22 Magpie element properties (Ward et al. 2016) whose statistics the featurizer takes.
 MAGPIE_PROPERTIES = (
     "Number", "MendeleevNumber", "AtomicWeight", "MeltingT", "Column", "Row", "CovalentRadius",
     "Electronegativity", "NsValence", "NpValence", "NdValence", "NfValence", "NValence",
     "NsUnfilled", "NpUnfilled", "NdUnfilled", "NfUnfilled", "NUnfilled", "GSvolume_pa",
     "GSbandgap", "GSmagmom", "SpaceGroupNumber",
 )
+#: The statistics taken of each property over a composition's elements.
 MAGPIE_STATS = ("minimum", "maximum", "range", "mean", "avg_dev", "mode")
 P_NORMS = (0, 2, 3, 5, 7, 10)
 ORBITALS = ("s", "p", "d", "f")

@@ -9,7 +9,9 @@ from ..errors import ParameterError
 
 __all__ = ["CLASSIFIERS", "GRAPH_MODELS", "REGRESSORS", "make_model"]
 
+#: Regression models :func:`make_model` knows by name.
 REGRESSORS = ("ridge", "lasso", "knn", "rf", "et", "svr", "krr", "gpr", "gbr", "mlp", "cgcnn", "alignn")
+#: Classification models :func:`make_model` knows by name.
 CLASSIFIERS = ("logreg", "knn", "rf", "et", "svc", "gbc", "mlp", "cgcnn", "alignn")
 #: models that take crystal structures (their graphs) rather than a feature matrix
 GRAPH_MODELS = ("cgcnn", "alignn")

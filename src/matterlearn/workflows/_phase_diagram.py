@@ -48,6 +48,7 @@ __all__ = ["phase_diagram_workflow", "STAGES"]
 
 log = logging.getLogger(__name__)
 
+#: The stages of the phase-diagram workflow, in order; each keeps its results in a folder of that name.
 STAGES = ("potential", "relax", "expansion", "montecarlo", "report")
 
 Progress = Callable[[str, int, int], None]
