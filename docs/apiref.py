@@ -19,8 +19,21 @@ API_MODULES = [
     "matterlearn.regress", "matterlearn.ce", "matterlearn.mc", "matterlearn.mlip",
     "matterlearn.mlip.mtp", "matterlearn.mlip.nequip", "matterlearn.mlip.snap",
     "matterlearn.workflows", "matterlearn.report", "matterlearn.testing", "matterlearn.errors",
-    "matterlearn.cli",
+    "matterlearn.cli", "matterlearn.demo", "matterlearn.data.splits",
 ]
+
+
+def package_modules() -> list[str]:
+    """Every public module of the package: no part of its dotted name starts with ``_``."""
+    import pkgutil
+
+    import matterlearn
+
+    found = ["matterlearn"]
+    for info in pkgutil.walk_packages(matterlearn.__path__, "matterlearn."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            found.append(info.name)
+    return sorted(found)
 
 
 def public_names(module: str) -> list[str]:
@@ -47,7 +60,10 @@ def home(module: str, name: str) -> str:
 
 def write_api_pages() -> None:
     """docs/api/<module>.rst for every public module, and docs/api/index.rst."""
+    import shutil
+
     api = DOCS / "api"
+    shutil.rmtree(api / "generated", ignore_errors=True)  # autosummary writes it afresh: no stale pages
     api.mkdir(exist_ok=True)
     index = ["API reference", "=============", "",
              "Every public name of every public module, from its numpydoc docstring.", "",

@@ -15,10 +15,10 @@ DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-import matterlearn  # noqa: E402
+import matterlearn
 
 sys.path.insert(0, str(DOCS))
-import apiref  # noqa: E402
+import apiref
 
 apiref.write_api_pages()
 apiref.write_cli_page()
@@ -79,6 +79,7 @@ html_show_sourcelink = False
 def _attribute_comment(name: str, obj: object) -> list[str] | None:
     """The ``#:`` comment above the assignment of a module-level constant, from whichever of the
     package's modules defines it (autodoc looks only in the re-exporting module)."""
+    from sphinx.errors import PycodeError
     from sphinx.pycode import ModuleAnalyzer
 
     for modname, mod in sorted(sys.modules.items()):
@@ -86,14 +87,14 @@ def _attribute_comment(name: str, obj: object) -> list[str] | None:
             continue
         try:
             docs = ModuleAnalyzer.for_module(modname).find_attr_docs()
-        except Exception:  # noqa: BLE001 (a module without source: nothing to read)
+        except PycodeError:  # a module without source: no comments to read
             continue
         if ("", name) in docs:
             return list(docs[("", name)])
     return None
 
 
-def constant_docstrings(app, what, name, obj, options, lines) -> None:  # noqa: ARG001
+def constant_docstrings(app, what, name, obj, options, lines) -> None:
     """A constant (a tuple, a dict, a typer app) shows its own ``#:`` comment, never the
     docstring of its type."""
     if what not in ("data", "attribute"):
@@ -106,7 +107,7 @@ def constant_docstrings(app, what, name, obj, options, lines) -> None:  # noqa: 
         lines[:] = []
 
 
-def field_types(app, what, name, obj, options, lines) -> None:  # noqa: ARG001
+def field_types(app, what, name, obj, options, lines) -> None:
     """Attribute types (``:vartype x: numpy.ndarray, shape (n,)``) as prose beside the
     attribute, not as cross-references: numpydoc shapes are not names to link."""
     types = {}
@@ -133,7 +134,7 @@ README_LINKS = {
 }
 
 
-def readme_links(app, relative_path, parent_docname, content) -> None:  # noqa: ARG001
+def readme_links(app, relative_path, parent_docname, content) -> None:
     if Path(relative_path).name != "README.md":
         return
     text = content[0]

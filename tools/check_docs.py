@@ -5,9 +5,9 @@
 1. Every ``href`` and ``src`` of every HTML page that points inside the site names a file that
    exists, and its ``#fragment``, if any, names an ``id`` on that page. Links that leave the site
    (``http:``, ``https:``, ``mailto:``) are listed by count, not fetched: the build is offline.
-2. Every name in the ``__all__`` of every module of the API reference (``API_MODULES`` in
-   ``docs/conf.py``) has its reference page, ``api/generated/<module>.<name>.html``, under the
-   module that defines it.
+2. Every public module of the package (no part of its name starts with ``_``) is in the API
+   reference (``API_MODULES`` in ``docs/apiref.py``), and every name in its ``__all__`` has its
+   reference page, ``api/generated/<module>.<name>.html``, under the module that defines it.
 
 Prints one line per problem and exits 1 when there is any.
 """
@@ -75,7 +75,8 @@ def missing_reference_pages(site: Path) -> list[str]:
     sys.path.insert(0, str(ROOT / "docs"))
     import apiref  # the public modules, and where each name lives
 
-    missing = []
+    missing = [f"{module}: a public module with no reference page (add it to API_MODULES in docs/apiref.py)"
+               for module in apiref.package_modules() if module not in apiref.API_MODULES]
     for module in apiref.API_MODULES:
         for name in apiref.public_names(module):
             page = site / "api" / "generated" / f"{apiref.home(module, name)}.{name}.html"

@@ -26,6 +26,7 @@
 # %%
 # %matplotlib inline
 import json
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -93,8 +94,8 @@ from matterlearn.mlip import MLIPCalculator, load_potential
 
 potentials = {"MTP (level 12)": load_potential("cuau.mtp.json"),
               "NequIP (l_max 1)": load_potential("cuau.nequip.pt")}
-reports = {"MTP (level 12)": json.load(open("mtp-errors.json")),
-           "NequIP (l_max 1)": json.load(open("nequip-errors.json"))}
+reports = {"MTP (level 12)": json.loads(Path("mtp-errors.json").read_text()),
+           "NequIP (l_max 1)": json.loads(Path("nequip-errors.json").read_text())}
 print(f"{'potential':17s} {'E (meV/atom)':>13s} {'F RMSE (meV/Å)':>15s} {'Cu_f_mae':>9s} {'Au_f_mae':>9s} {'stress (GPa)':>13s}")
 for name, r in reports.items():
     print(f"{name:17s} {r['energy_per_atom_rmse_meV']:13.2f} {r['forces_rmse_meV_per_A']:15.1f} "

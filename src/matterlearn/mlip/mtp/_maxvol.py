@@ -33,7 +33,7 @@ __all__ = ["ActiveSet", "maxvol", "neighbourhood_rows", "select_by_maxvol"]
 
 
 def maxvol(A: np.ndarray, tol: float = 1.01, max_iter: int = 1000) -> np.ndarray:
-    """Rows of ``A`` (n x m, n >= m) whose m x m submatrix has a locally maximal |det|.
+    """Rows of ``A`` (n x m, n >= m) whose m x m submatrix has a locally maximal ``|det|``.
 
     Starts from the rows chosen by a column-pivoted QR of ``A.T`` and swaps in any row whose
     coefficient in the current basis exceeds ``tol`` in absolute value, until none does.
