@@ -57,7 +57,10 @@ autodoc_default_options = {
     "exclude-members": "set_fit_request,set_predict_request,set_score_request,set_transform_request,"
                        "set_partial_fit_request,set_output",
 }
-autodoc_typehints = "description"
+# types in the signature; the numpydoc sections already describe each parameter (a second,
+# generated parameter list would repeat them)
+autodoc_typehints = "signature"
+autodoc_typehints_format = "short"
 autodoc_member_order = "bysource"
 autodoc_mock_imports: list[str] = []
 napoleon_google_docstring = False
