@@ -67,9 +67,13 @@ def test_cgcnn_benchmark_fit_and_predict(tmp_path, cli) -> None:  # type: ignore
     code, out, err = cli("regress", "predict", str(model), str(new), "-o", str(tmp_path / "p.csv"))
     assert code == 0, err
     rows = (tmp_path / "p.csv").read_text().splitlines()
-    assert rows[0] == "formula,predicted_volume_per_atom" and rows[1].startswith("Cu4,")
+    # an ensemble of two networks: intervals from their spread, by default
+    assert rows[0] == "formula,predicted_volume_per_atom,lower_90%,upper_90%" and rows[1].startswith("Cu4,")
     cu, ag = (float(r.split(",")[1]) for r in rows[1:])
     assert ag > cu  # Ag's volume per atom (17.1 Å^3) is larger than Cu's (11.8)
+    for r in rows[1:]:
+        value, lower, upper = (float(v) for v in r.split(",")[1:])
+        assert lower <= value <= upper
     code, out, err = cli("regress", "benchmark", "matbench_steels", "--model", "cgcnn")
     assert code == 1 and "--features structure" in err
 

@@ -174,6 +174,18 @@ def test_fit_intervals_and_screen_commands(cli, tmp_path: Path) -> None:  # type
     assert code == 0, err
     pt = next(r for r in (tmp_path / "all.csv").read_text().splitlines() if "Pt" in r).split(",")
     assert pt[5] == "False" and pt[8] == "Pt" and "outside the model's domain" in out
+    # `regress predict` gives the same intervals, unless asked not to
+    code, out, err = cli("regress", "predict", str(tmp_path / "m.skops"), str(tmp_path / "c.csv"),
+                         "--coverage", "0.8", "-o", str(tmp_path / "p.csv"))
+    assert code == 0 and "with 80% intervals" in out, err
+    rows = (tmp_path / "p.csv").read_text().splitlines()
+    assert rows[0] == "formula,predicted_y,lower_80%,upper_80%" and len(rows) == len(cands)
+    for row in rows[1:]:
+        value, lower, upper = (float(v) for v in row.split(",")[1:])
+        assert lower < value < upper
+    code, out, err = cli("regress", "predict", str(tmp_path / "m.skops"), str(tmp_path / "c.csv"),
+                         "--no-intervals", "-o", str(tmp_path / "plain.csv"))
+    assert code == 0 and (tmp_path / "plain.csv").read_text().splitlines()[0] == "formula,predicted_y"
 
 
 def test_screen_bad_input(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -187,16 +199,18 @@ def test_screen_bad_input(cli, tmp_path: Path) -> None:  # type: ignore[no-untyp
     (tmp_path / "c.csv").write_text("formula\nFe2Ni3\n")
     (tmp_path / "empty.csv").write_text("formula\n")
     before = files_in(tmp_path)
-    for args, fragment in (
-        (["plain.skops", "c.csv", "--intervals"], "gives no uncertainty; refit it with `regress fit --intervals`"),
-        (["plain.skops", "empty.csv"], "empty.csv"),
-        (["plain.skops", "c.csv", "--objective", "best"], "use max, min or range:LOW:HIGH"),
-        (["plain.skops", "c.csv", "--objective", "range:2:1"], "LOW < HIGH"),
-        (["plain.skops", "c.csv", "--coverage", "90"], "--coverage lies strictly between 0 and 1"),
+    both, screen_only = ("screen", "predict"), ("screen",)
+    for args, fragment, commands in (
+        (["plain.skops", "c.csv", "--intervals"], "gives no uncertainty; refit it with `regress fit --intervals`", both),
+        (["plain.skops", "empty.csv"], "empty.csv", screen_only),
+        (["plain.skops", "c.csv", "--objective", "best"], "use max, min or range:LOW:HIGH", screen_only),
+        (["plain.skops", "c.csv", "--objective", "range:2:1"], "LOW < HIGH", screen_only),
+        (["plain.skops", "c.csv", "--coverage", "90"], "--coverage lies strictly between 0 and 1", both),
     ):
-        code, _, err = cli("regress", "screen", *[str(tmp_path / a) if a.endswith((".csv", ".skops")) else a
-                                                  for a in args], "-o", str(tmp_path / "out.csv"))
-        assert code == 1 and len(err.strip().splitlines()) == 1 and fragment in err, (args, err)
+        for command in commands:
+            code, _, err = cli("regress", command, *[str(tmp_path / a) if a.endswith((".csv", ".skops")) else a
+                                                     for a in args], "-o", str(tmp_path / "out.csv"))
+            assert code == 1 and len(err.strip().splitlines()) == 1 and fragment in err, (command, args, err)
     assert files_in(tmp_path) == before
 
 

@@ -309,6 +309,23 @@ def _candidates(data: str, features: str) -> tuple[Any, list[str], list[set[str]
     return table.formulas, list(table.formulas), [set(parse_formula(f)) for f in table.formulas]
 
 
+def _use_intervals(est: Any, recipe: dict[str, Any], model_file: Path, intervals: bool | None) -> bool:
+    """Whether to give intervals: ``--intervals`` insists (a model without uncertainty is refused
+    with the way to get it), ``--no-intervals`` declines, and by default a regressor that has
+    them gives them."""
+    from ..errors import ParameterError
+    from ..regress import has_uncertainty
+
+    if recipe["task"] != "regression":
+        if intervals:
+            raise ParameterError(f"{model_file}: a classifier's probabilities are its uncertainty; drop --intervals")
+        return False
+    if intervals and not has_uncertainty(est):
+        raise ParameterError(f"{model_file}: this {recipe['model']} model gives no uncertainty; refit it "
+                             f"with `regress fit --intervals` (conformal, any model) or use gpr, rf or et")
+    return has_uncertainty(est) if intervals is None else intervals
+
+
 @regress_app.command("screen")
 def screen_cmd(
     model_file: Annotated[Path, typer.Argument(help="Model file from `regress fit`.")],
@@ -332,7 +349,6 @@ def screen_cmd(
     from ..errors import EmptyDataError, ParameterError
     from ..regress import (
         GRAPH_MODELS,
-        has_uncertainty,
         load_domain,
         load_model,
         parse_objective,
@@ -349,15 +365,7 @@ def screen_cmd(
     outs.file(figure, "--figure", (".png",))
     est, recipe = load_model(model_file)
     task = recipe["task"]
-    if task == "regression":
-        if intervals and not has_uncertainty(est):
-            raise ParameterError(f"{model_file}: this {recipe['model']} model gives no uncertainty; refit it "
-                                 f"with `regress fit --intervals` (conformal, any model) or use gpr, rf or et")
-        use_intervals = has_uncertainty(est) if intervals is None else intervals
-    else:
-        if intervals:
-            raise ParameterError(f"{model_file}: a classifier's probabilities are its uncertainty; drop --intervals")
-        use_intervals = False
+    use_intervals = _use_intervals(est, recipe, model_file, intervals)
     if obj.kind == "range" and task == "classification":
         raise ParameterError("a classifier ranks by probability: use --objective max or min")
     features = recipe.get("features", "composition")
@@ -409,17 +417,26 @@ def predict_cmd(
     model_file: Annotated[Path, typer.Argument(help="Model file from `regress fit`.")],
     data: Annotated[str, typer.Argument(help="CSV with a formula column, or an extxyz / ASE db for structure models.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Predictions CSV to write.")],
+    coverage: Annotated[float, typer.Option(help="Coverage of the intervals.")] = 0.9,
+    intervals: Annotated[bool | None, typer.Option("--intervals/--no-intervals",
+                                                   help="Intervals on every prediction (default: when the model has them).")] = None,
 ) -> None:
-    """Predict the target of every formula of a CSV, or of every structure of a file."""
+    """Predict the target of every formula of a CSV, or of every structure of a file, with
+    intervals where the model has them (conformal, a Gaussian process, a forest's or an
+    ensemble's spread)."""
     import csv
     import io
 
     from ..data import read_frames, read_table
-    from ..regress import GRAPH_MODELS, load_model
+    from ..errors import ParameterError
+    from ..regress import GRAPH_MODELS, load_model, predict_interval
 
+    if not 0 < coverage < 1:
+        raise ParameterError(f"--coverage lies strictly between 0 and 1 (e.g. 0.9), not {coverage}")
     outs = Outputs()
     outs.file(out, "--out", (".csv",))
     est, recipe = load_model(model_file)
+    use_intervals = _use_intervals(est, recipe, model_file, intervals)
     features = recipe.get("features", "composition")
     if features == "structure":
         frames = read_frames(data)
@@ -437,11 +454,16 @@ def predict_cmd(
     if recipe["task"] == "classification":
         p = est.predict_proba(X)[:, 1]
         w.writerow(["formula", f"probability_{recipe['target']}"])
+        rows = [[f, repr(float(v))] for f, v in zip(names, p)]
+    elif use_intervals:
+        p, lower, upper = predict_interval(est, X, coverage)
+        w.writerow(["formula", f"predicted_{recipe['target']}", f"lower_{coverage:.0%}", f"upper_{coverage:.0%}"])
+        rows = [[f, repr(float(v)), repr(float(lo)), repr(float(hi))] for f, v, lo, hi in zip(names, p, lower, upper)]
     else:
         p = est.predict(X)
         w.writerow(["formula", f"predicted_{recipe['target']}"])
-    for f, v in zip(names, p):
-        w.writerow([f, repr(float(v))])
+        rows = [[f, repr(float(v))] for f, v in zip(names, p)]
+    w.writerows(rows)
     with outs:
         outs.write_text(out, buf.getvalue())
-    typer.echo(f"wrote {len(p)} predictions to {out}")
+    typer.echo(f"wrote {len(p)} predictions to {out}" + (f", with {coverage:.0%} intervals" if use_intervals else ""))
