@@ -129,6 +129,13 @@ for i in worst:
 print("median absolute error of that ridge model:", round(float(np.median(np.abs(ridge_struct - y_g))), 4))
 
 # %% [markdown]
+# The worst is ice (H16O8): its O-H bonds of 1 Å are shorter than any bond of the other 1,180
+# crystals, so the radial-distribution features at 0.3-0.9 Å, zero for every other crystal, are
+# large for it alone, and the linear model multiplies them by coefficients fitted on nothing.
+# Trees and neighbours cannot extrapolate that way; `regress screen` flags such a candidate as
+# outside the model's domain.
+
+# %% [markdown]
 # ## 5. Overfitting: training error against test error
 #
 # A model that remembers its training data scores well on it and badly on new data. Compare the
