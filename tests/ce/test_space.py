@@ -158,3 +158,47 @@ def test_against_icet() -> None:
             s = _random_structure(prim, species, rng)
             np.testing.assert_allclose(ours.cluster_vector(s), theirs.get_cluster_vector(s),
                                        atol=1e-12)
+
+
+@pytest.mark.parametrize("case", ["hcp binary", "fcc ternary", "bcc binary", "rock salt, vacancies",
+                                  "rock salt, two ternary sublattices"])
+def test_compiled_cluster_vector_equals_its_definition(case: str) -> None:
+    """The compiled kernel (one image per cluster where the functions allow) gives, on random
+    supercells, the mean over every cluster instance of the point-function products, built here
+    from :meth:`ClusterSpace.cluster_index` without it."""
+    prim, cutoffs, species = {
+        "hcp binary": (bulk("Ti", "hcp", a=2.95, c=4.68), [6.0, 4.5, 4.0], ["Ti", "Zr"]),
+        "fcc ternary": (bulk("Au", a=4.0), [6.0, 4.5, 4.0], ["Au", "Pd", "Cu"]),
+        "bcc binary": (bulk("Fe", "bcc", a=2.87), [6.0, 4.5, 3.0], ["Fe", "Cr"]),
+        "rock salt, vacancies": (bulk("NaCl", "rocksalt", a=5.6), [7.0, 5.0], [["Na", "X"], ["Cl"]]),
+        "rock salt, two ternary sublattices": (bulk("NaCl", "rocksalt", a=5.6), [7.0, 5.0, 4.5],
+                                               [["Na", "Li", "X"], ["Cl", "F"]]),
+    }[case]
+    cs = ClusterSpace(prim, cutoffs, species)
+    rng = np.random.default_rng(7)
+    for _ in range(12):
+        while True:
+            P = rng.integers(-2, 3, (3, 3))
+            if 1 <= abs(round(np.linalg.det(P))) <= 12:
+                break
+        atoms = make_supercell(prim, P)
+        sites, offsets, supercell = cs.lattice_sites(atoms)
+        atoms.set_chemical_symbols([rng.choice(cs.chemical_symbols[s]) for s in sites])
+        sigma = cs.occupations(atoms, sites)
+        expected = [1.0]
+        for orbit in cs.orbits:
+            idx = cs.cluster_index(orbit, sites, offsets, supercell)
+            for alpha in orbit.functions:
+                value = np.ones(len(idx))
+                for i, a in enumerate(alpha):
+                    value *= cs._theta[sites[idx[:, i]], a, sigma[idx[:, i]]]
+                expected.append(value.mean())
+        np.testing.assert_allclose(cs.cluster_vector(atoms), expected, rtol=0, atol=1e-12)
+
+
+def test_two_atoms_on_one_site_are_refused() -> None:
+    cs = ClusterSpace(bulk("Au", a=4.0), [5.0], ["Au", "Pd"])
+    atoms = bulk("Au", a=4.0).repeat((2, 1, 1))
+    atoms.positions[1] = atoms.positions[0]  # same count of atoms and sites, one site doubled
+    with pytest.raises(LatticeMappingError, match="doubled: two atoms sit on the same lattice site"):
+        cs.cluster_vector(atoms, name="doubled")

@@ -177,7 +177,9 @@ class ClusterSpace:
             self._theta[s, 1:self._n_species[s], :self._n_species[s]] = point_function_table(
                 self._n_species[s], self.basis)
         self.orbits = self._make_orbits()
+        self._orbit_tables: Any = None
         self._index_cache: dict[bytes, tuple[np.ndarray, list[np.ndarray]]] = {}
+        self._instance_cache: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _apply(self, g: int, cluster: np.ndarray) -> np.ndarray:
         return self._sym.apply(g, cluster)
@@ -433,9 +435,10 @@ class ClusterSpace:
     def _indices(self, sites: np.ndarray, offsets: np.ndarray, P: np.ndarray) -> list[np.ndarray]:
         """Cluster instances of every orbit in a structure.
 
-        The work depends only on the supercell: it is done once per supercell, on the lattice in
-        a canonical atom order, and cached; a structure then only permutes the result into its
-        own atom order.
+        Every ordered image of every orbit, as the Monte Carlo templates need them (the cluster
+        vector itself goes through the compiled kernel). The work depends only on the supercell:
+        it is done once per supercell, on the lattice in a canonical atom order, and cached; a
+        structure then only permutes the result into its own atom order.
         """
         key = P.tobytes()
         hit = self._index_cache.get(key)
@@ -467,18 +470,56 @@ class ClusterSpace:
         The first element is 1 (the zerolet); then the correlations in the order of
         :attr:`parameters`.
         """
+        from ._cv_kernel import correlations
+
         sites, offsets, P = self.lattice_sites(atoms, name)
         sigma = self.occupations(atoms, sites, name)
-        out = [1.0]
-        for orbit, idx in zip(self.orbits, self._indices(sites, offsets, P)):
-            s = sites[idx]
-            occ = sigma[idx]
-            for alpha in orbit.functions:
-                val = np.ones(len(idx))
-                for i, a in enumerate(alpha):
-                    val *= self._theta[s[:, i], a, occ[:, i]]
-                out.append(float(val.mean()))
-        return np.array(out)
+        t = self._tables()
+        c_keys, members, image = self._instances(P)
+        atom_keys = supercell_keys(sites, offsets, P)
+        atom_of = np.argsort(atom_keys)  # the structure's atom on each site of the table
+        if not np.array_equal(atom_keys[atom_of], c_keys):
+            raise LatticeMappingError(f"{name}: two atoms sit on the same lattice site")
+        return correlations(members, image, atom_of, sites.astype(np.int64), sigma.astype(np.int64),
+                            self._theta, t.image_order, t.image_orbit, t.function_start,
+                            t.function_alpha, t.function_param, t.n_parameters)
+
+    def _instances(self, P: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The cluster instances of the supercell ``P``
+        (:func:`~matterlearn.ce._cv_kernel.instance_table`) on its lattice sites sorted by key,
+        with those keys; kept for the last few supercells, so a training set of one supercell (or
+        Monte Carlo snapshots) computes them once."""
+        from ._cv_kernel import instance_table
+        from ._enumerate import _cosets
+        from ._mapping import _hnf_like
+
+        key = P.tobytes()
+        hit = self._instance_cache.get(key)
+        if hit is None:
+            t = self._tables()
+            n_cells = abs(int(round(np.linalg.det(P))))
+            cosets = _cosets(_hnf_like(P))
+            c_sites = np.repeat(np.arange(len(self.prim)), n_cells).astype(np.int64)
+            c_offsets = np.tile(cosets, (len(self.prim), 1)).astype(np.int64)
+            c_keys = supercell_keys(c_sites, c_offsets, P)
+            by_key = np.argsort(c_keys)
+            c_sites, c_offsets, c_keys = c_sites[by_key], c_offsets[by_key], c_keys[by_key]
+            adj = np.round(n_cells * np.linalg.inv(P)).astype(np.int64)
+            members, image = instance_table(c_sites, c_offsets, adj, n_cells, t.image_start, t.image_site,
+                                            t.image_offset, t.image_order)
+            hit = (c_keys, members, image)
+            if len(self._instance_cache) >= 8:
+                self._instance_cache.pop(next(iter(self._instance_cache)))
+            self._instance_cache[key] = hit
+        return hit
+
+    def _tables(self) -> Any:
+        """The orbits as the flat arrays of the compiled cluster-vector kernel (built once)."""
+        if self._orbit_tables is None:
+            from ._cv_kernel import orbit_tables
+
+            self._orbit_tables = orbit_tables(self.orbits, len(self.prim), self.n_parameters)
+        return self._orbit_tables
 
     def cluster_vectors(self, structures: Iterable[Atoms], names: Sequence[str] | None = None) -> np.ndarray:
         """Cluster vectors of many structures, shape ``(n_structures, n_parameters)``."""
