@@ -124,9 +124,8 @@ def instance_table(sites: np.ndarray, offsets: np.ndarray, adj: np.ndarray, n_ce
     """Every cluster instance of a structure whose atom ``a`` sits on primitive site ``sites[a]``
     in cell ``offsets[a]``: the atom index of each member ``(n_instances, max_order)`` and the
     image each instance comes from ``(n_instances,)``; ``adj`` is ``round(n_cells * inv(P))`` of
-    the supercell matrix ``P``. It depends on the positions only, not on the occupation.
-
-    Returns empty arrays when two atoms share a lattice site (the caller raises).
+    the supercell matrix ``P``. It depends on the positions only, not on the occupation. Every
+    lattice site of the supercell must hold exactly one atom (the caller checks).
     """
     n_atoms = len(sites)
     max_order = image_site.shape[1]
@@ -135,9 +134,6 @@ def instance_table(sites: np.ndarray, offsets: np.ndarray, adj: np.ndarray, n_ce
         keys[a] = _key(sites[a], offsets[a, 0], offsets[a, 1], offsets[a, 2], adj, n_cells)
     order = np.argsort(keys)
     sorted_keys = keys[order]
-    for a in range(1, n_atoms):
-        if sorted_keys[a] == sorted_keys[a - 1]:
-            return np.empty((0, max_order), dtype=np.int32), np.empty(0, dtype=np.int32)
     n_instances = 0
     for a in range(n_atoms):
         n_instances += image_start[sites[a] + 1] - image_start[sites[a]]
