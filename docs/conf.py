@@ -11,11 +11,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
-sys.path.insert(0, str(ROOT / "src"))
+import matterlearn  # installed (editable) by `make install`
 
-import matterlearn
+DOCS = Path(__file__).resolve().parent
 
 sys.path.insert(0, str(DOCS))
 import apiref

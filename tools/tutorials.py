@@ -72,20 +72,6 @@ def _keep_failed(nb: object, out_dir: Path, path: Path) -> Path:
     return failed
 
 
-def cell_seconds(nb: object) -> list[float]:
-    """Wall seconds of every executed code cell of a notebook (from nbclient's timings)."""
-    from datetime import datetime
-
-    out = []
-    for cell in nb.cells:  # type: ignore[attr-defined]
-        timing = cell.get("metadata", {}).get("execution", {})
-        start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
-        if start and end:
-            out.append((datetime.fromisoformat(end.replace("Z", "+00:00"))
-                        - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds())
-    return out
-
-
 def execute(path: Path, out_dir: Path, timeout: float = 300.0, reuse: bool = False) -> Run:
     """Run one tutorial from a clean kernel; write the executed notebook to ``out_dir``.
 
